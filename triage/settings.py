@@ -1,0 +1,31 @@
+"""Typed settings, read from the environment (prefix `TRIAGE_`) by a factory, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DATA_DIR / 'triage.db'}",
+        description="SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... live",
+    )
+    home_authority: str = Field(
+        default="Birmingham",
+        description="The local authority this service vets for; others are 'another authority'",
+    )
+    echo_sql: bool = False
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides winning (used by tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,197 @@
+"""The database tables. Every time is stored in UTC; notification versions are never rewritten.
+
+children ──< child_identifiers          (local child id, police person id: one owner each)
+    │
+    └──< episodes ──< notification_versions   (every version police sent, append-only)
+             └──< episode_companions          (children seen missing together)
+possible_matches                              (fuzzy identity matches a person must confirm)
+quarantine                                    (rejected records with their errors, replayable)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database (SQLite would otherwise hand back naive times)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; every time must be aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class ChildRecord(Base):
+    """A child as this service knows them; `merged_into_id` is set when a match is confirmed."""
+
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(210), index=True)
+    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
+    sex: Mapped[str] = mapped_column(String(20))
+    ethnicity: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("children.id"))
+
+    identifiers: Mapped[list[ChildIdentifier]] = relationship(back_populates="child")
+
+
+class ChildIdentifier(Base):
+    """An identifier another system holds for a child. Each value belongs to one child only."""
+
+    __tablename__ = "child_identifiers"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(64))
+
+    child: Mapped[ChildRecord] = relationship(back_populates="identifiers")
+
+
+class EpisodeRecord(Base):
+    """One episode, holding the fields of its latest version (by `sent_at`) for history queries."""
+
+    __tablename__ = "episodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    police_reference: Mapped[str] = mapped_column(String(64), unique=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    match_method: Mapped[str] = mapped_column(String(30))
+    match_note: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime]
+    police_classification: Mapped[str] = mapped_column(String(20))
+    police_risk_grade: Mapped[str] = mapped_column(String(20))
+    reported_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+    returned_at: Mapped[datetime | None]
+    indicators: Mapped[list[Any]]
+    version_count: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+    versions: Mapped[list[NotificationVersion]] = relationship(
+        back_populates="episode", order_by="NotificationVersion.version"
+    )
+    companions: Mapped[list[EpisodeCompanion]] = relationship(
+        back_populates="episode", cascade="all, delete-orphan"
+    )
+
+
+class NotificationVersion(Base):
+    """Exactly what police sent, once per distinct payload. Never updated or deleted."""
+
+    __tablename__ = "notification_versions"
+    __table_args__ = (UniqueConstraint("episode_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    version: Mapped[int]
+    sent_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+
+    episode: Mapped[EpisodeRecord] = relationship(back_populates="versions")
+
+
+class EpisodeCompanion(Base):
+    """A child police saw missing with this one, by the identifier they gave."""
+
+    __tablename__ = "episode_companions"
+    __table_args__ = (UniqueConstraint("episode_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    value: Mapped[str] = mapped_column(String(64))
+
+    episode: Mapped[EpisodeRecord] = relationship(back_populates="companions")
+
+
+Index("ix_episode_companions_kind_value", EpisodeCompanion.kind, EpisodeCompanion.value)
+
+
+class PossibleMatch(Base):
+    """Two child records that may be one child. A person confirms or rejects; never automatic."""
+
+    __tablename__ = "possible_matches"
+    __table_args__ = (UniqueConstraint("child_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("children.id"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class QuarantinedRecord(Base):
+    """A record that broke the contract, kept whole with its errors until a person replays it."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+    raw: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None]
+    errors: Mapped[list[Any]]
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    resolved_at: Mapped[datetime | None]
+    replayed_as: Mapped[str | None] = mapped_column(String(64))
+    replay_of_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine.id"))
