@@ -1,0 +1,102 @@
+"""Reading history frames from the store: one child's (service) or everyone's (batch)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from triage.history.features import (
+    EDGE_COLUMNS,
+    EPISODE_COLUMNS,
+    HistoryFeatures,
+    compute_features,
+    targets_frame,
+)
+from triage.store.tables import ChildIdentifier, EpisodeCompanion, EpisodeRecord
+
+
+def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
+    query = select(
+        EpisodeRecord.id,
+        EpisodeRecord.child_id,
+        EpisodeRecord.last_seen_at,
+        EpisodeRecord.returned_at,
+        EpisodeRecord.police_classification,
+        EpisodeRecord.police_risk_grade,
+        EpisodeRecord.indicators,
+    )
+    if child_ids is not None:
+        query = query.where(EpisodeRecord.child_id.in_(list(child_ids)))
+    frame = pd.DataFrame.from_records(session.execute(query).all(), columns=EPISODE_COLUMNS)
+    return _with_utc_times(frame, "last_seen_at", "returned_at")
+
+
+def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
+    """Companion links in both directions, resolved to child records through identifiers."""
+    query: Select[tuple[int, int, int, datetime]] = (
+        select(
+            EpisodeRecord.id,
+            EpisodeRecord.child_id,
+            ChildIdentifier.child_id,
+            EpisodeRecord.last_seen_at,
+        )
+        .join_from(EpisodeCompanion, EpisodeRecord, EpisodeCompanion.episode_id == EpisodeRecord.id)
+        .join(
+            ChildIdentifier,
+            and_(
+                ChildIdentifier.kind == EpisodeCompanion.kind,
+                ChildIdentifier.value == EpisodeCompanion.value,
+            ),
+        )
+    )
+    if child_ids is not None:
+        wanted = list(child_ids)
+        query = query.where(
+            or_(EpisodeRecord.child_id.in_(wanted), ChildIdentifier.child_id.in_(wanted))
+        )
+    rows = session.execute(query).all()
+    forward = pd.DataFrame.from_records(rows, columns=EDGE_COLUMNS)
+    backward = forward.rename(
+        columns={"child_id": "companion_child_id", "companion_child_id": "child_id"}
+    )[EDGE_COLUMNS]
+    both = pd.concat([forward, backward], ignore_index=True).drop_duplicates()
+    return _with_utc_times(both, "last_seen_at")
+
+
+def _with_utc_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def features_as_of(
+    session: Session, child_id: int, as_of: datetime, *, exclude_episode_id: int | None = None
+) -> HistoryFeatures:
+    """One child's history features at a moment (the service path)."""
+    episodes = episodes_frame(session, [child_id])
+    edges = edges_frame(session, [child_id])
+    targets = targets_frame([("target", child_id, as_of, exclude_episode_id)])
+    row = compute_features(episodes, edges, targets).iloc[0]
+    return HistoryFeatures.from_row(row)
+
+
+def features_for_episode(session: Session, episode_id: int) -> HistoryFeatures:
+    episode = session.get_one(EpisodeRecord, episode_id)
+    return features_as_of(
+        session, episode.child_id, episode.last_seen_at, exclude_episode_id=episode.id
+    )
+
+
+def history_features(session: Session) -> pd.DataFrame:
+    """Every stored episode's history features at once (the batch path), indexed by episode id."""
+    episodes = episodes_frame(session)
+    targets = episodes[["episode_id", "child_id", "last_seen_at"]].rename(
+        columns={"last_seen_at": "as_of"}
+    )
+    targets["exclude_episode_id"] = targets["episode_id"].astype("float64")
+    targets = targets.set_index("episode_id")
+    return compute_features(episodes, edges_frame(session), targets)

@@ -1,0 +1,63 @@
+"""Possible matches: listing them, and a person's decision to confirm (merge) or reject one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from triage.errors import TriageError
+from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord, PossibleMatch
+
+
+class MatchDecisionError(TriageError):
+    """Raised when a possible match cannot be decided as asked (unknown id, already decided)."""
+
+
+def list_open(session: Session, *, limit: int = 100, offset: int = 0) -> list[PossibleMatch]:
+    return list(
+        session.scalars(
+            select(PossibleMatch)
+            .where(PossibleMatch.status == "open")
+            .order_by(PossibleMatch.score.desc(), PossibleMatch.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def _open_match(session: Session, match_id: int) -> PossibleMatch:
+    match = session.get(PossibleMatch, match_id)
+    if match is None:
+        raise MatchDecisionError(f"no possible match with id {match_id}")
+    if match.status != "open":
+        raise MatchDecisionError(f"possible match {match_id} is already {match.status}")
+    return match
+
+
+def confirm(session: Session, match_id: int, *, decided_by: str, now: datetime) -> int:
+    """Confirm two records are one child: the newer is merged into the older. Returns the survivor.
+
+    Episodes and identifiers move to the surviving record; the merged record stays, marked with
+    `merged_into_id`, so the decision can be traced.
+    """
+    match = _open_match(session, match_id)
+    survivor, merged = sorted((match.child_id, match.candidate_id))
+    session.execute(
+        update(EpisodeRecord).where(EpisodeRecord.child_id == merged).values(child_id=survivor)
+    )
+    session.execute(
+        update(ChildIdentifier).where(ChildIdentifier.child_id == merged).values(child_id=survivor)
+    )
+    session.get_one(ChildRecord, merged).merged_into_id = survivor
+    match.status, match.decided_at, match.decided_by = "confirmed", now, decided_by
+    session.flush()
+    return survivor
+
+
+def reject(session: Session, match_id: int, *, decided_by: str, now: datetime) -> None:
+    """Record that the two records are different children."""
+    match = _open_match(session, match_id)
+    match.status, match.decided_at, match.decided_by = "rejected", now, decided_by
+    session.flush()

@@ -1,0 +1,1 @@
+"""Rejected records, kept for a person to fix and replay."""
