@@ -76,6 +76,9 @@ def resolve_child(session: Session, child: Child, *, now: datetime) -> Resolutio
     key = name_key(child.given_name, child.family_name)
     owners = {kind: owner_of(session, kind, value) for kind, value in identifiers_of(child)}
     owners = {kind: owner for kind, owner in owners.items() if owner is not None}
+    if _holds_another_local_id(session, owners.get(POLICE_PERSON_ID), child.local_child_id):
+        # The council knows these as two children; the police id conflict goes to a person.
+        owners.pop(POLICE_PERSON_ID)
 
     if owners:
         method = LOCAL_CHILD_ID if LOCAL_CHILD_ID in owners else POLICE_PERSON_ID
@@ -93,6 +96,17 @@ def resolve_child(session: Session, child: Child, *, now: datetime) -> Resolutio
     claim_identifiers(session, resolution, child)
     record_possible_matches(session, resolution, now)
     return resolution
+
+
+def _holds_another_local_id(session: Session, child_id: int | None, local_id: str | None) -> bool:
+    if child_id is None or local_id is None:
+        return False
+    held = session.scalars(
+        select(ChildIdentifier.value).where(
+            ChildIdentifier.child_id == child_id, ChildIdentifier.kind == LOCAL_CHILD_ID
+        )
+    ).all()
+    return bool(held) and local_id not in held
 
 
 def _exact_name_and_birth(session: Session, key: str, child: Child) -> list[int]:

@@ -112,8 +112,11 @@ Postcode = Annotated[str, AfterValidator(_normalise_postcode)]
 """A UK postcode, normalised to upper case with one space (`B12 9QX`)."""
 
 
-def coded(enum: type[E]) -> Any:
-    """An enum field that forgives case, spaces and hyphens and suggests the nearest code."""
+def code_of(enum: type[E]) -> BeforeValidator:
+    """Reads an enum code forgiving case, spaces and hyphens; suggests the nearest if unknown.
+
+    Use as `Annotated[Sex, code_of(Sex)]`.
+    """
     codes = [member.value for member in enum]
 
     def parse(value: Any) -> Any:
@@ -133,7 +136,7 @@ def coded(enum: type[E]) -> Any:
             "unknown_code", "unknown code {value}{hint}", {"value": repr(value), "hint": hint}
         )
 
-    return Annotated[enum, BeforeValidator(parse)]
+    return BeforeValidator(parse)
 
 
 def postcode_district(postcode: str | None) -> str | None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from triage.notification.fields import UK, Postcode, UKDate, UKDateTime, coded
+from triage.notification.fields import UK, Postcode, UKDate, UKDateTime, code_of
 from triage.notification.vocabulary import (
     Classification,
     Ethnicity,
@@ -39,8 +39,8 @@ class _Part(BaseModel):
 class Companion(_Part):
     """Another child seen missing with this one, by whichever identifier police hold."""
 
-    police_person_id: Identifier | None = None
-    local_child_id: Identifier | None = None
+    police_person_id: Identifier | None = Field(default=None, description="The force's person id")
+    local_child_id: Identifier | None = Field(default=None, description="The council's child id")
 
     @model_validator(mode="after")
     def _has_an_identifier(self) -> Self:
@@ -60,34 +60,46 @@ class Child(_Part):
     police_person_id: Identifier | None = Field(
         default=None, description="The force's person id for the child"
     )
-    given_name: Name
-    family_name: Name
-    date_of_birth: UKDate
-    sex: coded(Sex) = Field(description="For fairness monitoring only; never a risk factor")  # type: ignore[valid-type]
-    ethnicity: coded(Ethnicity) = Field(  # type: ignore[valid-type]
+    given_name: Name = Field(description="Given name as police recorded it")
+    family_name: Name = Field(description="Family name as police recorded it")
+    date_of_birth: UKDate = Field(description="Must make the child under 18 at the report")
+    sex: Annotated[Sex, code_of(Sex)] = Field(
+        description="For fairness monitoring only; never a risk factor"
+    )
+    ethnicity: Annotated[Ethnicity, code_of(Ethnicity)] = Field(
         default=Ethnicity.NOT_STATED,
         description="ONS high-level group, for fairness monitoring only; never a risk factor",
     )
-    home_postcode: Postcode | None = None
-    legal_status: coded(LegalStatus) = LegalStatus.NONE  # type: ignore[valid-type]
-    placement_type: coded(PlacementType) | None = None  # type: ignore[valid-type]
+    home_postcode: Postcode | None = Field(default=None, description="Where the child lives")
+    legal_status: Annotated[LegalStatus, code_of(LegalStatus)] = Field(
+        default=LegalStatus.NONE, description="Looked after, CP plan, child in need, or none"
+    )
+    placement_type: Annotated[PlacementType, code_of(PlacementType)] | None = Field(
+        default=None, description="Where a looked-after child is placed, by kind"
+    )
     responsible_authority: Name | None = Field(
         default=None, description="The local authority responsible for a looked-after child"
     )
-    placement_postcode: Postcode | None = None
+    placement_postcode: Postcode | None = Field(
+        default=None, description="Postcode of the placement, for a looked-after child"
+    )
 
 
 class Episode(_Part):
     """One missing or absent occurrence, from last seen to return."""
 
-    reported_at: UKDateTime
-    last_seen_at: UKDateTime
-    last_seen_location: Text | None = None
+    reported_at: UKDateTime = Field(description="When the episode was reported to police")
+    last_seen_at: UKDateTime = Field(description="When the child was last seen")
+    last_seen_location: Text | None = Field(default=None, description="Where last seen")
     returned_at: UKDateTime | None = Field(default=None, description="Empty while still missing")
-    return_location: Text | None = None
-    circumstances: Text = ""
-    companions: list[Companion] = Field(default_factory=list)
-    indicators: list[coded(Indicator)] = Field(default_factory=list)  # type: ignore[valid-type]
+    return_location: Text | None = Field(default=None, description="Where the child was found")
+    circumstances: Text = Field(default="", description="Free text, as police wrote it")
+    companions: list[Companion] = Field(
+        default_factory=list, description="Other children seen missing with this child"
+    )
+    indicators: list[Annotated[Indicator, code_of(Indicator)]] = Field(
+        default_factory=list, description="Risk indicators police ticked (controlled vocabulary)"
+    )
 
 
 class Notification(_Part):
@@ -97,17 +109,24 @@ class Notification(_Part):
         extra="forbid",
         frozen=True,
         str_strip_whitespace=True,
+        title="Notification",
         json_schema_extra={"$id": "https://schemas.invalid/triage/notification-1.0.json"},
     )
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0"] = Field(
+        default=SCHEMA_VERSION, description="Version of this contract"
+    )
     police_reference: Identifier = Field(description="Unique per episode; resubmission updates it")
-    force: Name
-    sent_at: UKDateTime
-    police_classification: coded(Classification)  # type: ignore[valid-type]
-    police_risk_grade: coded(RiskGrade)  # type: ignore[valid-type]
-    child: Child
-    episode: Episode
+    force: Name = Field(description="The police force that sent the notification")
+    sent_at: UKDateTime = Field(description="When the police system sent this version")
+    police_classification: Annotated[Classification, code_of(Classification)] = Field(
+        description="missing or absent, as police recorded it"
+    )
+    police_risk_grade: Annotated[RiskGrade, code_of(RiskGrade)] = Field(
+        description="The police risk grade (College of Policing APP)"
+    )
+    child: Child = Field(description="The child")
+    episode: Episode = Field(description="The episode")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -49,12 +49,10 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only; anything written is rolled back."""
+        """A session for reads only: closing it rolls back anything written, and what was read
+        stays readable afterwards (detached, not expired)."""
         with self._sessions() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def migrate(self) -> None:
         """Bring the schema up to the newest migration (run at every start)."""

@@ -1,0 +1,46 @@
+# The same targets for people and CI. `make run` and `make test` create the environment if needed.
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+CITY   := var/city
+
+.PHONY: run test lint typecheck schema city clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] < (3, 13)))' || \
+	  (echo "Python 3.11 or 3.12 is needed (durable-rules has no 3.13 build)"; exit 1)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(CITY)/notifications.jsonl: $(STAMP)
+	$(BIN)/triage synth --months 12 --seed 7 --out $(CITY)
+
+city: $(CITY)/notifications.jsonl
+
+## Start the service on SQLite (var/triage.db) with a synthetic city's year loaded.
+run: $(STAMP) city
+	$(BIN)/triage load $(CITY)/notifications.jsonl
+	$(BIN)/triage serve
+
+## Run every test (SQLite and PostgreSQL; PostgreSQL must be reachable in CI).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/triage schema --check
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check triage tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy triage
+
+## Regenerate the published contract (JSON Schema and docs/contract.md).
+schema: $(STAMP)
+	$(BIN)/triage schema
+
+clean:
+	rm -rf var
