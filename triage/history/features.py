@@ -31,7 +31,11 @@ import pandas as pd
 from triage.notification.vocabulary import CCE_INDICATORS, CSE_INDICATORS, EXPLOITATION_INDICATORS
 
 WINDOWS = (7, 30, 90, 365)
-_DAY = pd.Timedelta(days=1)
+_SECONDS_A_DAY = 86_400.0
+
+
+def _days(delta: pd.Series) -> pd.Series:
+    return pd.to_timedelta(delta).dt.total_seconds() / _SECONDS_A_DAY
 
 EPISODE_COLUMNS = [
     "episode_id",
@@ -115,7 +119,7 @@ def compute_features(
         (pairs["last_seen_at"] < pairs["as_of"])
         & (pairs["episode_id"] != pairs["exclude_episode_id"])
     ]
-    age_days = (pairs["as_of"] - pairs["last_seen_at"]) / _DAY
+    age_days = _days(pairs["as_of"] - pairs["last_seen_at"])
     absent = (pairs["police_classification"] == "absent").to_numpy()
     counts = pd.DataFrame({"target": pairs["target"].to_numpy()})
     for window in WINDOWS:
@@ -124,7 +128,7 @@ def compute_features(
         counts[f"absent_{window}d"] = inside & absent
     # An episode not over by `as_of` counts up to `as_of` (NaT compares False: open ones too).
     ended = pairs["returned_at"].where(pairs["returned_at"] < pairs["as_of"], pairs["as_of"])
-    hours = ((ended - pairs["last_seen_at"]) / pd.Timedelta(hours=1)).to_numpy()
+    hours = (_days(ended - pairs["last_seen_at"]) * 24).to_numpy()
     counts["recent_hours"] = np.where((age_days <= 365).to_numpy(), hours, 0.0)
     indicator_sets = pairs["indicators"].map(frozenset)
     counts["cse"] = indicator_sets.map(lambda s: not s.isdisjoint(CSE_INDICATORS)).to_numpy()
@@ -147,7 +151,7 @@ def compute_features(
     out["episodes_before"] = grouped.size()
     latest = grouped["last_seen_at"].max()
     as_of = grouped["as_of"].first()
-    out["days_since_last_episode"] = ((as_of - latest) / _DAY).round(4)
+    out["days_since_last_episode"] = _days(as_of - latest).round(4)
     out["longest_recent_episode_hours"] = grouped["recent_hours"].max().clip(lower=0).round(4)
     out["earlier_cse_episodes"] = sums["cse"]
     out["earlier_cce_episodes"] = sums["cce"]
@@ -165,7 +169,7 @@ def _codes(pairs: pd.DataFrame) -> pd.Series:
 
 def _with_companions(out: pd.DataFrame, t: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
     links = t.merge(edges[EDGE_COLUMNS], on="child_id", how="inner")
-    age_days = (links["as_of"] - links["last_seen_at"]) / _DAY
+    age_days = _days(links["as_of"] - links["last_seen_at"])
     links = links[
         (links["last_seen_at"] < links["as_of"])
         & (age_days <= 365)

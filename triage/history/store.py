@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from triage.history.features import (
@@ -37,7 +37,7 @@ def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -
 
 def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
     """Companion links in both directions, resolved to child records through identifiers."""
-    query: Select[tuple[int, int, int, datetime]] = (
+    query = (
         select(
             EpisodeRecord.id,
             EpisodeRecord.child_id,

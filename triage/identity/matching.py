@@ -74,8 +74,10 @@ def live_child_id(session: Session, child_id: int) -> int:
 def resolve_child(session: Session, child: Child, *, now: datetime) -> Resolution:
     """Find or create the child record for `child`; never merges on a fuzzy match."""
     key = name_key(child.given_name, child.family_name)
-    owners = {kind: owner_of(session, kind, value) for kind, value in identifiers_of(child)}
-    owners = {kind: owner for kind, owner in owners.items() if owner is not None}
+    owners: dict[str, int] = {}
+    for kind, value in identifiers_of(child):
+        if (owner := owner_of(session, kind, value)) is not None:
+            owners[kind] = owner
     if _holds_another_local_id(session, owners.get(POLICE_PERSON_ID), child.local_child_id):
         # The council knows these as two children; the police id conflict goes to a person.
         owners.pop(POLICE_PERSON_ID)

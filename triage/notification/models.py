@@ -24,7 +24,7 @@ from triage.notification.vocabulary import (
     Sex,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 ADULT_AGE = 18
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w/.\-]*$")]
