@@ -1,0 +1,314 @@
+"""Rule files: reading, checking and versioning the rules in `rules/`.
+
+Each rule is one YAML file in `rules/catalogue/`: an id, a title, its rationale and source, its
+effect, its condition (`when`, in durable-rules' own JSON condition syntax over the fields in
+`triage/rules/fields.py`) and golden examples it must and must not fire on. Thresholds are named
+in `rules/parameters.yaml` and used in conditions as `{$param: name}`. A file that does not
+check out is refused with a message naming the file, the rule and the problem.
+
+The ruleset's version is a hash of every file under `rules/`, so any edit is a new version.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from triage.errors import TriageError
+from triage.notification.vocabulary import Indicator, RiskGrade
+from triage.rules.fields import FACT_FIELDS
+
+DEFAULT_RULES_DIR = Path("rules")
+LOGICAL = {"$and", "$or"}
+COMPARISONS = {"$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex", "$mt", "$imt"}
+ARRAYS = {"$iany", "$iall"}
+ITEM = "$i"
+PARAM = "$param"
+
+
+class RuleFileError(TriageError):
+    """Raised when a rule file cannot be used; the message names the file, the rule, the problem."""
+
+    def __init__(self, path: Path | str, rule: str | None, problem: str) -> None:
+        self.path, self.rule, self.problem = str(path), rule, problem
+        where = f"{path}" + (f" (rule {rule})" if rule else "")
+        super().__init__(f"{where}: {problem}")
+
+
+ActionType = Literal[
+    "return_home_interview",
+    "strategy_discussion",
+    "mase_referral",
+    "notify_responsible_authority",
+    "review_linked_children",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ActionSpec(_Strict):
+    type: ActionType
+    due_hours: float = Field(ge=0)
+    due_from: Literal["vetting", "returned_at", "last_seen_at"] = Field(alias="from")
+    only_if_vetted_missing: bool = False
+
+
+class Effect(_Strict):
+    minimum_level: RiskGrade | Literal["police_grade"] | None = None
+    flags: list[str] = Field(default_factory=list)
+    reclassify_as_missing: bool = False
+    route_to_responsible_authority: bool = False
+    actions: list[ActionSpec] = Field(default_factory=list)
+
+
+class Source(_Strict):
+    kind: Literal["guidance", "protocol", "local decision"]
+    reference: str = Field(min_length=3)
+
+
+class Examples(_Strict):
+    fires: list[dict[str, Any]] = Field(min_length=1)
+    does_not_fire: list[dict[str, Any]] = Field(min_length=1)
+
+
+class RuleSpec(_Strict):
+    id: str = Field(pattern=r"^R\d{2,3}$")
+    title: str = Field(min_length=3)
+    rationale: str = Field(min_length=3)
+    source: Source
+    when: dict[str, Any]
+    effect: Effect
+    examples: Examples
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A checked rule: its spec, its condition with parameters filled in, the fields it tests."""
+
+    spec: RuleSpec
+    condition: dict[str, Any]
+    fields: tuple[str, ...]
+    path: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    version: str
+    rules: tuple[Rule, ...]
+    parameters: dict[str, Any]
+    text_patterns: dict[Indicator, re.Pattern[str]]
+    teams: dict[str, str]
+
+    @property
+    def engine_name(self) -> str:
+        return f"triage_{self.version[:16]}"
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(rule for rule in self.rules if rule.id == rule_id)
+
+
+def ruleset_version(directory: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(
+        p for p in directory.rglob("*") if p.is_file() and p.suffix in {".yaml", ".yml", ".csv"}
+    ):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
+    """Read and check every file under `directory`; raise RuleFileError on the first problem."""
+    if not directory.is_dir():
+        raise RuleFileError(directory, None, "no such rules folder")
+    parameters = _parameters(directory / "parameters.yaml")
+    rules = []
+    seen: dict[str, str] = {}
+    for path in sorted((directory / "catalogue").glob("*.y*ml")):
+        rule = _rule(path, parameters)
+        if rule.id in seen:
+            raise RuleFileError(path, rule.id, f"rule id {rule.id} is also used by {seen[rule.id]}")
+        seen[rule.id] = str(path)
+        rules.append(rule)
+    if not rules:
+        raise RuleFileError(directory / "catalogue", None, "no rule files found")
+    return Ruleset(
+        version=ruleset_version(directory),
+        rules=tuple(rules),
+        parameters=parameters,
+        text_patterns=_text_patterns(directory / "data" / "text-suggestions.yaml"),
+        teams=_teams(directory / "data" / "teams.csv"),
+    )
+
+
+def _yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleFileError(path, None, "file is missing") from None
+    except yaml.YAMLError as exc:
+        raise RuleFileError(path, None, f"not valid YAML: {exc}") from None
+
+
+def _parameters(path: Path) -> dict[str, Any]:
+    data = _yaml(path)
+    if not isinstance(data, dict) or not all(
+        isinstance(v, int | float | bool) for v in data.values()
+    ):
+        raise RuleFileError(
+            path, None, "parameters must be a mapping of names to numbers or true/false"
+        )
+    return data
+
+
+def _rule(path: Path, parameters: dict[str, Any]) -> Rule:
+    data = _yaml(path)
+    rule_id = data.get("id") if isinstance(data, dict) else None
+    try:
+        spec = RuleSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        problem = "required field is missing" if first["type"] == "missing" else first["msg"]
+        raise RuleFileError(path, rule_id, f"{where}: {problem}") from None
+    checker = _ConditionChecker(path, spec.id, parameters)
+    condition = checker.check(spec.when)
+    for kind in ("fires", "does_not_fire"):
+        for number, example in enumerate(getattr(spec.examples, kind), start=1):
+            unknown = sorted(set(example) - set(FACT_FIELDS))
+            if unknown:
+                raise RuleFileError(
+                    path,
+                    spec.id,
+                    f"examples.{kind}[{number}]: unknown field {unknown[0]!r}{_hint(unknown[0])}",
+                )
+    return Rule(spec, condition, tuple(sorted(checker.fields)), str(path))
+
+
+def _hint(name: str) -> str:
+    from triage.notification.fields import nearest
+
+    suggestion = nearest(name, list(FACT_FIELDS))
+    return f"; did you mean {suggestion!r}?" if suggestion else ""
+
+
+class _ConditionChecker:
+    """Walks a durable-rules condition, checking operators and fields, filling in parameters."""
+
+    def __init__(self, path: Path, rule_id: str, parameters: dict[str, Any]) -> None:
+        self.path, self.rule_id, self.parameters = path, rule_id, parameters
+        self.fields: set[str] = set()
+
+    def fail(self, problem: str) -> RuleFileError:
+        return RuleFileError(self.path, self.rule_id, f"when: {problem}")
+
+    def check(self, node: Any, item: bool = False) -> dict[str, Any]:
+        if not isinstance(node, dict) or not node:
+            raise self.fail(f"a condition must be a non-empty mapping, not {node!r}")
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in LOGICAL:
+                if not isinstance(value, list) or not value:
+                    raise self.fail(f"{key} takes a non-empty list of conditions")
+                out[key] = [self.check(part, item) for part in value]
+            elif key in COMPARISONS:
+                out[key] = self._comparison(key, value, item)
+            elif key in ARRAYS:
+                out[key] = self._array(key, value)
+            elif key.startswith("$") and not (item and key == ITEM):
+                known = ", ".join(sorted(LOGICAL | COMPARISONS | ARRAYS))
+                raise self.fail(f"unknown operator {key!r} (known: {known})")
+            else:
+                self._field(key, item)
+                out[key] = self._value(key, value)
+        return out
+
+    def _comparison(self, operator: str, value: Any, item: bool) -> dict[str, Any]:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise self.fail(
+                f"{operator} takes one field and a value, like {{{operator}: {{age: 12}}}}"
+            )
+        [(name, operand)] = value.items()
+        self._field(name, item)
+        return {name: self._value(name, operand)}
+
+    def _array(self, operator: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise self.fail(f"{operator} takes one list field and a condition on its items ($i)")
+        [(name, condition)] = value.items()
+        self._field(name, item=False)
+        if FACT_FIELDS[name][0] is not list:
+            raise self.fail(f"{operator} needs a list field, and {name!r} is not a list")
+        return {name: self.check(condition, item=True)}
+
+    def _field(self, name: str, item: bool) -> None:
+        if item and name == ITEM:
+            return
+        if name not in FACT_FIELDS:
+            raise self.fail(f"unknown field {name!r}{_hint(name)}")
+        self.fields.add(name)
+
+    def _value(self, name: str, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {PARAM}:
+            param = value[PARAM]
+            if param not in self.parameters:
+                raise self.fail(
+                    f"unknown parameter {param!r}; parameters.yaml names {sorted(self.parameters)}"
+                )
+            return self.parameters[param]
+        if isinstance(value, dict | list):
+            raise self.fail(
+                f"the value for {name!r} must be a number, text, true/false or {{$param: name}}"
+            )
+        return value
+
+
+def _text_patterns(path: Path) -> dict[Indicator, re.Pattern[str]]:
+    data = _yaml(path)
+    if not isinstance(data, dict):
+        raise RuleFileError(path, None, "must map indicator codes to lists of words")
+    patterns = {}
+    for code, words in data.items():
+        if code not in Indicator.__members__.values():
+            raise RuleFileError(path, None, f"unknown indicator code {code!r}")
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            raise RuleFileError(path, None, f"{code}: must be a list of words")
+        alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+        patterns[Indicator(code)] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    return patterns
+
+
+def _teams(path: Path) -> dict[str, str]:
+    try:
+        lines = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#")
+        ]
+    except FileNotFoundError:
+        raise RuleFileError(path, None, "file is missing") from None
+    teams = {}
+    for number, row in enumerate(csv.DictReader(lines), start=2):
+        district, team = (
+            (row.get("district") or "").strip().upper(),
+            (row.get("team") or "").strip(),
+        )
+        if not district or not team:
+            raise RuleFileError(path, None, f"line {number}: needs a district and a team")
+        teams[district] = team
+    return teams
