@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from triage.rules import RuleEngine
+from triage.rules.book import Rulebook
 from triage.settings import Settings, get_settings
 from triage.store import Database, create_database
+from triage.vetting.service import Vetter
 
 POSTGRES_URL = os.environ.get(
     "TRIAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -91,3 +94,28 @@ class FrozenClock:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[RuleEngine]:
+    """One engine per test process, as in the service (ruleset names carry their hash)."""
+    rule_engine = RuleEngine()
+    try:
+        yield rule_engine
+    finally:
+        rule_engine.close()
+
+
+@pytest.fixture(scope="session")
+def rules_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+@pytest.fixture
+def rulebook(engine: RuleEngine, rules_dir: Path) -> Rulebook:
+    return Rulebook(engine, rules_dir)
+
+
+@pytest.fixture
+def vetter(rulebook: Rulebook) -> Vetter:
+    return Vetter(rulebook, home_authority="Birmingham")

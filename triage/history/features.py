@@ -37,6 +37,7 @@ _SECONDS_A_DAY = 86_400.0
 def _days(delta: pd.Series) -> pd.Series:
     return pd.to_timedelta(delta).dt.total_seconds() / _SECONDS_A_DAY
 
+
 EPISODE_COLUMNS = [
     "episode_id",
     "child_id",
@@ -89,6 +90,18 @@ class HistoryFeatures:
                 values[f.name] = tuple(value)
             else:
                 values[f.name] = int(value)
+        return cls(**values)
+
+    @classmethod
+    def empty(cls) -> HistoryFeatures:
+        """The history of a child with no earlier episodes."""
+        values: dict[str, Any] = {f.name: 0 for f in fields(cls)}
+        values.update(
+            days_since_last_episode=None,
+            longest_recent_episode_hours=0.0,
+            earlier_exploitation_indicators=(),
+            companion_child_ids=(),
+        )
         return cls(**values)
 
     def as_dict(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ to create the same episode) is retried once and then quarantined with the reason
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,14 +16,15 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from triage.errors import FieldError
-from triage.intake.service import Outcome, Receipt, reject, submit
+from triage.errors import FieldError, TriageError
+from triage.intake.service import Outcome, Receipt, VersionVetter, reject, submit
 from triage.notification import RawRecord, read_records
 from triage.notification.reader import RECORD
 from triage.quarantine import service as quarantine
 from triage.store import Database
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -42,14 +44,28 @@ class LoadSummary:
         return sum(self.counts.values())
 
 
-def ingest(database: Database, record: RawRecord, *, clock: Clock = utc_now) -> Receipt:
-    """Take one record in its own transaction; what cannot be stored is quarantined instead."""
-    for _attempt in range(2):
+def ingest(
+    database: Database,
+    record: RawRecord,
+    *,
+    clock: Clock = utc_now,
+    vetter: VersionVetter | None = None,
+) -> Receipt:
+    """Take one record in its own transaction; what cannot be stored is quarantined instead.
+
+    Given a vetter, the record is vetted in the same transaction. If vetting itself fails, the
+    record is still stored, without a decision, and the failure is logged (never its content).
+    """
+    failure: Exception | None = None
+    for _attempt in range(3):
         try:
             with database.transaction() as session:
-                return submit(session, record, now=clock())
+                return submit(session, record, now=clock(), vetter=vetter)
         except SQLAlchemyError as exc:
             failure = exc
+        except TriageError as exc:
+            log.error("vetting failed for a record from %s: %s", record.source, type(exc).__name__)
+            vetter = None
     # The exception text can hold the record's values (names, dates of birth): name its kind only.
     problem = f"could not be stored ({type(failure).__name__}); replay it once the cause is fixed"
     with database.transaction() as session:
@@ -62,10 +78,11 @@ def load_records(
     *,
     clock: Clock = utc_now,
     on_record: Callable[[RawRecord, Receipt], None] | None = None,
+    vetter: VersionVetter | None = None,
 ) -> LoadSummary:
     summary = LoadSummary()
     for record in records:
-        receipt = ingest(database, record, clock=clock)
+        receipt = ingest(database, record, clock=clock, vetter=vetter)
         summary.add(receipt)
         summary.bytes_read += record.size
         if on_record:
@@ -79,12 +96,22 @@ def load_file(
     *,
     clock: Clock = utc_now,
     on_record: Callable[[RawRecord, Receipt], None] | None = None,
+    vetter: VersionVetter | None = None,
 ) -> LoadSummary:
     """Stream a JSON lines or CSV file into the store."""
-    return load_records(database, read_records(path), clock=clock, on_record=on_record)
+    return load_records(
+        database, read_records(path), clock=clock, on_record=on_record, vetter=vetter
+    )
 
 
-def replay(database: Database, record_id: int, fixed: str, *, clock: Clock = utc_now) -> Receipt:
+def replay(
+    database: Database,
+    record_id: int,
+    fixed: str,
+    *,
+    clock: Clock = utc_now,
+    vetter: VersionVetter | None = None,
+) -> Receipt:
     """Submit a corrected version of a quarantined record (its JSON text)."""
     with database.transaction() as session:
         original = quarantine.open_for_replay(session, record_id)
@@ -99,7 +126,7 @@ def replay(database: Database, record_id: int, fixed: str, *, clock: Clock = utc
             payload = payload if isinstance(payload, dict) else None
         record = RawRecord(source, original.position, fixed, payload, error)
         now = clock()
-        receipt = submit(session, record, now=now)
+        receipt = submit(session, record, now=now, vetter=vetter)
         if receipt.outcome is Outcome.REJECTED:
             session.get_one(type(original), receipt.quarantine_id).replay_of_id = original.id
             quarantine.mark_superseded(original, now=now)

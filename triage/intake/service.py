@@ -8,9 +8,10 @@ by `sent_at`, so a late-arriving older version is kept but does not roll the epi
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,10 +51,18 @@ class Receipt:
     possible_matches: int = 0
     quarantine_id: int | None = None
     errors: tuple[FieldError, ...] = field(default_factory=tuple)
+    version_id: int | None = None
+    vetted_level: str | None = None
 
 
-def submit(session: Session, record: RawRecord, *, now: datetime) -> Receipt:
-    """Validate a raw record and store it, or quarantine it with its errors."""
+class VersionVetter(Protocol):
+    def vet_version(self, session: Session, version_id: int, *, now: datetime) -> Any: ...
+
+
+def submit(
+    session: Session, record: RawRecord, *, now: datetime, vetter: VersionVetter | None = None
+) -> Receipt:
+    """Validate a raw record and store it (and vet it, given a vetter), or quarantine it."""
     if record.read_error is not None or record.payload is None:
         errors = [record.read_error] if record.read_error else []
         return reject(session, record, errors, now=now)
@@ -61,7 +70,25 @@ def submit(session: Session, record: RawRecord, *, now: datetime) -> Receipt:
         notification = parse_notification(record.payload)
     except NotificationRejected as exc:
         return reject(session, record, exc.errors, now=now)
-    return store(session, notification, now=now)
+    receipt = store(session, notification, now=now)
+    if vetter is None:
+        return receipt
+    # An unchanged resubmission is answered with the decision on the episode's current version.
+    version_id = receipt.version_id or _latest_version_id(session, receipt.episode_id)
+    decision = vetter.vet_version(session, version_id, now=now)
+    return replace(receipt, vetted_level=decision.vetted_level)
+
+
+def _latest_version_id(session: Session, episode_id: int | None) -> int:
+    """The version the episode's current fields come from (the newest sent)."""
+    return (
+        session.scalars(
+            select(NotificationVersion.id)
+            .where(NotificationVersion.episode_id == episode_id)
+            .order_by(NotificationVersion.sent_at.desc(), NotificationVersion.version.desc())
+        ).first()
+        or 0
+    )
 
 
 def reject(
@@ -118,7 +145,7 @@ def store(session: Session, notification: Notification, *, now: datetime) -> Rec
         )
 
     episode.version_count += 1
-    _add_version(session, episode, notification, digest, now)
+    version = _add_version(session, episode, notification, digest, now)
     resolution = Resolution(episode.child_id, episode.match_method)
     claim_identifiers(session, resolution, notification.child)
     record_possible_matches(session, resolution, now)
@@ -133,6 +160,7 @@ def store(session: Session, notification: Notification, *, now: datetime) -> Rec
         episode.child_id,
         episode.match_method,
         len(resolution.possible_matches),
+        version_id=version.id,
     )
 
 
@@ -148,7 +176,7 @@ def _accept(session: Session, notification: Notification, digest: str, now: date
     _apply(episode, notification, now)
     session.add(episode)
     session.flush()
-    _add_version(session, episode, notification, digest, now)
+    version = _add_version(session, episode, notification, digest, now)
     return Receipt(
         Outcome.ACCEPTED,
         notification.police_reference,
@@ -157,22 +185,24 @@ def _accept(session: Session, notification: Notification, digest: str, now: date
         resolution.child_id,
         resolution.method,
         len(resolution.possible_matches),
+        version_id=version.id,
     )
 
 
 def _add_version(
     session: Session, episode: EpisodeRecord, n: Notification, digest: str, now: datetime
-) -> None:
-    session.add(
-        NotificationVersion(
-            episode_id=episode.id,
-            version=episode.version_count,
-            sent_at=n.sent_at,
-            received_at=now,
-            content_hash=digest,
-            payload=n.model_dump(mode="json"),
-        )
+) -> NotificationVersion:
+    version = NotificationVersion(
+        episode_id=episode.id,
+        version=episode.version_count,
+        sent_at=n.sent_at,
+        received_at=now,
+        content_hash=digest,
+        payload=n.model_dump(mode="json"),
     )
+    session.add(version)
+    session.flush()
+    return version
 
 
 def _apply(episode: EpisodeRecord, n: Notification, now: datetime) -> None:

@@ -54,13 +54,20 @@ class RuleEngine:
         return self._thread.submit(function, *args).result()
 
     def register(
-        self, name: str, conditions: Mapping[str, Mapping[str, Any]], order: Sequence[str]
+        self,
+        name: str,
+        conditions: Mapping[str, Mapping[str, Any]],
+        order: Sequence[str],
+        *,
+        action: Callable[[str], Callable[[Any], None]] | None = None,
     ) -> None:
         """Register a ruleset: rule id -> one fact condition (durable-rules JSON syntax).
 
         `order` gives each rule's priority (first fires first). Registering a name twice is a
-        no-op, since the name carries the ruleset's content hash.
+        no-op, since the name carries the ruleset's content hash. `action` makes each rule's
+        action from its id (the default records that the rule fired).
         """
+        make_action = action or record_fired
         with self._lock:
             if name in self._orders:
                 return
@@ -68,7 +75,7 @@ class RuleEngine:
                 rule_id: {
                     "all": [{"m": {"$and": [{"kind": FACT_KIND}, dict(conditions[rule_id])]}}],
                     "pri": order.index(rule_id) + 1,
-                    "run": _recorder(rule_id),
+                    "run": make_action(rule_id),
                 }
                 for rule_id in order
             }
@@ -104,7 +111,7 @@ class RuleEngine:
         self._thread.shutdown(wait=True)
 
 
-def _recorder(rule_id: str) -> Callable[[Any], None]:
+def record_fired(rule_id: str) -> Callable[[Any], None]:
     key = _FIRED + rule_id
 
     def record(c: Any) -> None:

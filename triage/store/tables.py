@@ -195,3 +195,23 @@ class QuarantinedRecord(Base):
     resolved_at: Mapped[datetime | None]
     replayed_as: Mapped[str | None] = mapped_column(String(64))
     replay_of_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine.id"))
+
+
+class DecisionRecord(Base):
+    """A vetted decision as the machine made it. Never updated: new rules add a new row."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("version_id", "ruleset_version", "model_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("notification_versions.id"))
+    ruleset_version: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    as_of: Mapped[datetime]
+    decided_at: Mapped[datetime]
+    vetted_level: Mapped[str] = mapped_column(String(20), index=True)
+    classification: Mapped[str] = mapped_column(String(20))
+    reclassified: Mapped[bool]
+    team: Mapped[str] = mapped_column(String(120))
+    body: Mapped[dict[str, Any]]

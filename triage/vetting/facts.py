@@ -1,0 +1,100 @@
+"""The fact a ruleset sees: one notification, made flat, with its history and its context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from triage.history.features import HistoryFeatures
+from triage.notification import Notification
+from triage.notification.fields import postcode_district
+from triage.notification.vocabulary import (
+    CCE_INDICATORS,
+    CSE_INDICATORS,
+    EXPLOITATION_INDICATORS,
+    Indicator,
+    LegalStatus,
+)
+from triage.rules.catalogue import Ruleset
+from triage.vetting.decision import Suggestion
+
+_HOUR = 3600.0
+
+
+def placed_by_other_authority(n: Notification, home_authority: str) -> bool:
+    authority = n.child.responsible_authority
+    looked_after = n.child.legal_status is LegalStatus.LOOKED_AFTER
+    return looked_after and bool(authority) and authority.casefold() != home_authority.casefold()
+
+
+def placed_out_of_area(n: Notification, ruleset: Ruleset, home_authority: str) -> bool:
+    if n.child.legal_status is not LegalStatus.LOOKED_AFTER:
+        return False
+    if placed_by_other_authority(n, home_authority):
+        return False
+    district = postcode_district(n.child.placement_postcode)
+    return district is not None and district not in ruleset.teams
+
+
+def suggestions(n: Notification, ruleset: Ruleset) -> list[Suggestion]:
+    """Indicators the circumstances suggest that police did not tick, with the words found."""
+    text = n.episode.circumstances
+    if not text:
+        return []
+    ticked = set(n.episode.indicators)
+    found = []
+    for indicator, pattern in ruleset.text_patterns.items():
+        if indicator in ticked:
+            continue
+        words = sorted({m.group(0).lower() for m in pattern.finditer(text)})
+        if words:
+            found.append(Suggestion(indicator=indicator.value, words=words))
+    return found
+
+
+def build_fact(
+    n: Notification,
+    history: HistoryFeatures,
+    *,
+    as_of: datetime,
+    ruleset: Ruleset,
+    home_authority: str,
+    linked_exploited_children: int,
+    suggested: list[Suggestion],
+) -> dict[str, Any]:
+    """The flat fact for the rules (field names as in triage/rules/fields.py)."""
+    indicators = set(n.episode.indicators)
+    returned = n.episode.returned_at is not None and n.episode.returned_at <= as_of
+    end = n.episode.returned_at if returned and n.episode.returned_at else as_of
+    hours = max((end - n.episode.last_seen_at).total_seconds() / _HOUR, 0.0)
+    history_fields = {
+        name: value
+        for name, value in history.as_dict().items()
+        if value is not None and not isinstance(value, list)
+    }
+    return {
+        "police_classification": n.police_classification.value,
+        "police_risk_grade": n.police_risk_grade.value,
+        "police_grade_rank": n.police_risk_grade.rank,
+        "age": n.age_at_report,
+        "legal_status": n.child.legal_status.value,
+        "looked_after": n.child.legal_status is LegalStatus.LOOKED_AFTER,
+        "cp_plan": n.child.legal_status is LegalStatus.CP_PLAN,
+        "placed_by_other_authority": placed_by_other_authority(n, home_authority),
+        "placed_out_of_area": placed_out_of_area(n, ruleset, home_authority),
+        "indicators": sorted(i.value for i in indicators),
+        "cse_indicators": len(indicators & CSE_INDICATORS),
+        "cce_indicators": len(indicators & CCE_INDICATORS),
+        "exploitation_indicators": len(indicators & EXPLOITATION_INDICATORS),
+        "learning_disability": Indicator.LEARNING_DISABILITY in indicators,
+        "hours_missing": round(hours, 2),
+        "still_missing": not returned,
+        "returned": returned,
+        "companions": len(n.episode.companions),
+        "text_suggestions": [s.indicator for s in suggested],
+        "linked_exploited_children": linked_exploited_children,
+        "policy_reclassify_every_absence": bool(
+            ruleset.parameters.get("reclassify_every_absence", False)
+        ),
+        "history": history_fields,
+    }
