@@ -28,11 +28,15 @@ def notification(
 ) -> dict[str, Any]:
     """A valid notification payload (as police would send it, UK local times)."""
     last_seen = reported - timedelta(hours=missing_hours)
+    returned = (
+        None if returned_after_hours is None else last_seen + timedelta(hours=returned_after_hours)
+    )
+    sent = max(reported, returned or reported) + timedelta(minutes=20)
     payload: dict[str, Any] = {
         "schema_version": "1.0",
         "police_reference": reference or f"WMP-26-{next(_references):06d}",
         "force": "West Midlands Police",
-        "sent_at": (reported + timedelta(minutes=20)).isoformat(),
+        "sent_at": sent.isoformat(),
         "police_classification": "missing",
         "police_risk_grade": "medium",
         "child": {
@@ -53,11 +57,7 @@ def notification(
             "reported_at": reported.isoformat(),
             "last_seen_at": last_seen.isoformat(),
             "last_seen_location": "Outside the children's home",
-            "returned_at": (
-                (last_seen + timedelta(hours=returned_after_hours)).isoformat()
-                if returned_after_hours is not None
-                else None
-            ),
+            "returned_at": returned.isoformat() if returned else None,
             "return_location": "Returned to the home" if returned_after_hours is not None else None,
             "circumstances": "Left after an argument with staff; picked up by a car.",
             "companions": [],

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from factories import DELETE, changed, notification
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from factories import DELETE, changed, notification
 from triage.errors import NotificationRejected
 from triage.notification import Notification, parse_notification, read_records, to_csv_row
 from triage.notification import schema as contract
@@ -55,8 +55,8 @@ def test_uk_local_times_are_stored_in_utc_across_summer_time() -> None:
 
 
 def test_a_time_with_an_offset_is_taken_as_given() -> None:
-    n = parse_notification(notification(sent_at="2026-03-14T23:00:00+01:00"))
-    assert n.sent_at == datetime(2026, 3, 14, 22, 0, tzinfo=UTC)
+    n = parse_notification(notification(sent_at="2026-03-15T01:00:00+01:00"))
+    assert n.sent_at == datetime(2026, 3, 15, 0, 0, tzinfo=UTC)
 
 
 def test_uk_day_first_dates_and_loose_codes_are_understood() -> None:
@@ -234,7 +234,10 @@ def notifications(draw: st.DrawFn) -> Notification:
                 for k in draw(st.lists(st.integers(1, 99), max_size=2, unique=True))
             ],
         },
-        sent_at=(reported + timedelta(minutes=draw(st.integers(0, 600)))).isoformat(),
+        sent_at=(
+            max(reported, last_seen + timedelta(minutes=back or 0))
+            + timedelta(minutes=draw(st.integers(0, 600)))
+        ).isoformat(),
         police_risk_grade=draw(st.sampled_from(list(RiskGrade))).value,
     )
     return parse_notification(payload)

@@ -9,10 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FrozenClock
-from factories import changed, notification
 from sqlalchemy import func, select
 
+from conftest import FrozenClock
+from factories import changed, notification
 from triage.errors import QuarantineError
 from triage.intake import Outcome, ingest, load_file, load_records, replay
 from triage.notification import RawRecord, parse_notification, to_csv_row
@@ -148,7 +148,7 @@ def test_a_file_loads_with_a_summary_of_what_happened(
         first,
         notification(reference="WMP-11"),
         first,
-        changed(first, **{"police_risk_grade": "high", "sent_at": "2026-03-14T23:00:00+00:00"}),
+        changed(first, **{"police_risk_grade": "high", "sent_at": "2026-03-15T01:00:00+00:00"}),
         changed(notification(reference="WMP-12"), **{"episode.reported_at": "not a time"}),
     ]
     path = tmp_path / "batch.jsonl"

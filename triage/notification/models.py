@@ -212,6 +212,17 @@ def _inconsistencies(n: Notification) -> list[InitErrorDetails]:
                 seen=_show(episode.last_seen_at),
             )
         )
+    if episode.returned_at is not None and episode.returned_at > n.sent_at + _CLOCK_SKEW:
+        out.append(
+            _problem(
+                ("episode", "returned_at"),
+                "returned_after_sent",
+                "returned {returned} is after the notification was sent {sent}",
+                episode.returned_at,
+                returned=_show(episode.returned_at),
+                sent=_show(n.sent_at),
+            )
+        )
     if episode.reported_at > n.sent_at + _CLOCK_SKEW:
         out.append(
             _problem(
