@@ -12,18 +12,24 @@ from factories import changed, notification
 from triage.api import create_app
 from triage.settings import Settings
 from triage.store import Database
+from triage.vetting import Vetter
 
 
 @pytest.fixture
-def client(settings: Settings, database: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, database=database)) as test_client:
+def client(settings: Settings, database: Database, vetter: Vetter) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, database=database, vetter=vetter)) as test_client:
         yield test_client
 
 
 def test_a_new_notification_gets_a_receipt(client: TestClient) -> None:
     response = client.post("/api/v1/notifications", json=notification(reference="API-1"))
     assert response.status_code == 201
-    assert response.json() == {"outcome": "accepted", "police_reference": "API-1", "version": 1}
+    assert response.json() == {
+        "outcome": "accepted",
+        "police_reference": "API-1",
+        "version": 1,
+        "vetted_level": "medium",  # police said medium; one CSE indicator keeps it there
+    }
 
 
 def test_a_resubmission_is_safe(client: TestClient) -> None:

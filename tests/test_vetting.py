@@ -258,3 +258,49 @@ def test_every_reason_names_its_rule_and_evidence(database, clock, vetter) -> No
     for reason in decision.reasons:
         assert reason.rule_id.startswith("R") and reason.title and reason.effect
         assert reason.evidence
+
+
+def test_batch_and_service_vetting_give_the_same_decisions(database, clock, vetter) -> None:
+    from triage.notification import parse_notification
+    from triage.vetting.batch import vet_batch
+
+    tyler = {
+        **AT_HOME,
+        "police_person_id": "WMP-P-77",
+        "given_name": "Tyler",
+        "family_name": "Okafor",
+        "sex": "male",
+    }
+    history = [
+        quiet(
+            child=tyler, episode={"indicators": ["drugs"]}, reported=REPORTED - timedelta(days=30)
+        ),
+        quiet(reported=REPORTED - timedelta(days=40), police_classification="absent"),
+        quiet(
+            reported=REPORTED - timedelta(days=5),
+            episode={**QUIET, "companions": [{"police_person_id": "WMP-P-77"}]},
+        ),
+        notification(reported=REPORTED - timedelta(days=2)),
+    ]
+    for payload in history:
+        vet(database, clock, vetter, payload)
+    fresh = [
+        quiet(),
+        quiet(child=tyler, returned_after_hours=None, missing_hours=90),
+        notification(
+            child={"police_person_id": None, "local_child_id": None, "given_name": "Nobody"}
+        ),
+        quiet(
+            police_classification="absent", episode={"indicators": [], "circumstances": "in a taxi"}
+        ),
+    ]
+    notifications = [parse_notification(p) for p in history + fresh]
+    with database.reading() as session:
+        batch = vet_batch(session, notifications, vetter)
+        from triage.vetting.batch import IdentityIndex
+
+        index = IdentityIndex.load(session)
+        for n, decided in zip(notifications, batch, strict=True):
+            child, episode = index.child_of(n)
+            one = vetter.vet(session, n, child_id=child, episode_id=episode)
+            assert one == decided, n.police_reference

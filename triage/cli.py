@@ -4,9 +4,10 @@ environment (`TRIAGE_DATABASE_URL` chooses the database)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +18,9 @@ from triage.errors import TriageError
 from triage.intake import Outcome, load_file, replay
 from triage.settings import get_settings
 from triage.store import Database, create_database
+
+if TYPE_CHECKING:
+    from triage.vetting import VettedDecision
 
 app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 quarantine_app = typer.Typer(no_args_is_help=True, help="Rejected records: list, show, replay.")
@@ -68,13 +72,20 @@ def _figure(value: float) -> str:
 
 @app.command()
 def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """Load notifications from a JSON lines or CSV file of any size."""
-    database = _database()
+    """Load notifications from a JSON lines or CSV file of any size; each is vetted on arrival."""
+    from triage.vetting import create_vetter
+
+    settings = get_settings()
+    database = create_database(settings)
+    vetter = create_vetter(settings)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
     with Progress(*columns, TimeRemainingColumn(), console=console) as progress:
         task = progress.add_task(f"loading {file.name}", total=file.stat().st_size)
         summary = load_file(
-            database, file, on_record=lambda record, _: progress.advance(task, record.size)
+            database,
+            file,
+            on_record=lambda record, _: progress.advance(task, record.size),
+            vetter=vetter,
         )
         progress.update(task, completed=file.stat().st_size)
     table = Table(title=f"Loaded {file.name}")
@@ -86,6 +97,62 @@ def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> 
     console.print(table)
     if summary.counts[Outcome.REJECTED]:
         console.print("Rejected records are in quarantine: [bold]triage quarantine list[/]")
+
+
+@app.command()
+def vet(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option(help="Where to write the decisions (JSON lines)")],
+) -> None:
+    """Vet a batch of notifications against the stored history, without storing them."""
+    from triage.notification import parse_notification, read_records
+    from triage.vetting import create_vetter
+    from triage.vetting.batch import vet_batch
+
+    settings = get_settings()
+    vetter = create_vetter(settings)
+    notifications, rejected = [], 0
+    for record in read_records(file):
+        try:
+            notifications.append(parse_notification(record.payload))
+        except TriageError as exc:
+            rejected += 1
+            console.print(f"[red]{record.source}:{record.position}[/] {exc}")
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"))
+    with (
+        create_database(settings).reading() as session,
+        Progress(*columns, TimeRemainingColumn(), console=console) as progress,
+    ):
+        task = progress.add_task(f"vetting {file.name}", total=len(notifications))
+        decisions = vet_batch(
+            session, notifications, vetter, on_progress=lambda n: progress.advance(task, n)
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for decision in decisions:
+            handle.write(decision.model_dump_json() + "\n")
+    _vet_summary(decisions, rejected)
+    console.print(f"ruleset {vetter.rulebook.current.version[:12]}; decisions written to {out}")
+
+
+def _vet_summary(decisions: list[VettedDecision], rejected: int) -> None:
+    from triage.notification.vocabulary import RiskGrade
+
+    levels = Counter(d.vetted_level for d in decisions)
+    grades = Counter(d.police_risk_grade for d in decisions)
+    table = Table(title=f"Vetted {len(decisions)} notifications ({rejected} rejected)")
+    for column in ("level", "police grade", "vetted level"):
+        table.add_column(column, justify="right" if column != "level" else "left")
+    for grade in RiskGrade:
+        table.add_row(grade.value.replace("_", " "), str(grades[grade]), str(levels[grade]))
+    console.print(table)
+    absences = sum(1 for d in decisions if d.police_classification == "absent")
+    reclassified = sum(1 for d in decisions if d.reclassified)
+    raised = sum(1 for d in decisions if d.vetted_level.rank > d.police_risk_grade.rank)
+    console.print(
+        f"absences reclassified as missing: {reclassified} of {absences}; "
+        f"vetted above the police grade: {raised}"
+    )
 
 
 @quarantine_app.command("list")
@@ -135,8 +202,16 @@ def quarantine_replay(
     file: Annotated[Path, typer.Option("--file", exists=True, dir_okay=False)],
 ) -> None:
     """Re-submit a corrected record (a JSON file) in place of a quarantined one."""
+    from triage.vetting import create_vetter
+
+    settings = get_settings()
     try:
-        receipt = replay(_database(), record_id, file.read_text(encoding="utf-8"))
+        receipt = replay(
+            create_database(settings),
+            record_id,
+            file.read_text(encoding="utf-8"),
+            vetter=create_vetter(settings),
+        )
     except TriageError as exc:
         raise _fail(str(exc)) from None
     if receipt.outcome is Outcome.REJECTED:

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
         default="Birmingham",
         description="The local authority this service vets for; others are 'another authority'",
     )
+    rules_dir: Path = Field(default=Path("rules"), description="The rule files in force")
     echo_sql: bool = False
 
 

@@ -1,7 +1,7 @@
 """The HTTP service, built by `create_app(settings)`; nothing is built at import time.
 
-This first slice takes notifications from police systems and reports the service's health.
-Sign-in, roles, the queue and the pages are added on top of it.
+This slice takes notifications from police systems, vets each on arrival, and reports the
+service's health. Sign-in, roles, the queue and the pages are added on top of it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from triage.notification.reader import RECORD
 from triage.settings import Settings
 from triage.store import Database, create_database
 from triage.store.tables import ChildRecord, EpisodeRecord, PossibleMatch, QuarantinedRecord
+from triage.vetting import Vetter, create_vetter
 
 _STATUS = {
     Outcome.ACCEPTED: 201,
@@ -33,12 +34,15 @@ _STATUS = {
 }
 
 
-def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
-    """The service for `settings` (or over an already-open database, for tests)."""
+def create_app(
+    settings: Settings, *, database: Database | None = None, vetter: Vetter | None = None
+) -> FastAPI:
+    """The service for `settings` (or over an already-open database and vetter, for tests)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.database = database or create_database(settings)
+        app.state.vetter = vetter or create_vetter(settings)
         try:
             yield
         finally:
@@ -103,7 +107,9 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         """Submit one notification. Resubmitting the same police reference is always safe."""
         body = (await request.body()).decode("utf-8", errors="replace")
         record = _raw_record(body, source="api")
-        receipt = await run_in_threadpool(ingest, request.app.state.database, record)
+        receipt = await run_in_threadpool(
+            ingest, request.app.state.database, record, vetter=request.app.state.vetter
+        )
         rejected = receipt.outcome is Outcome.REJECTED
         return JSONResponse(
             _receipt_body(receipt),
@@ -130,6 +136,7 @@ def _receipt_body(receipt: Receipt) -> dict[str, Any]:
         "outcome": receipt.outcome.value,
         "police_reference": receipt.police_reference,
         "version": receipt.version,
+        "vetted_level": receipt.vetted_level,
     }
     if receipt.outcome is Outcome.REJECTED:
         body.update(

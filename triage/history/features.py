@@ -177,7 +177,7 @@ def compute_features(
 def _codes(pairs: pd.DataFrame) -> pd.Series:
     exploded = pairs[["target", "indicators"]].explode("indicators")
     exploded = exploded[exploded["indicators"].isin(EXPLOITATION_INDICATORS)]
-    return exploded.groupby("target")["indicators"].agg(lambda s: tuple(sorted(set(s))))
+    return exploded.groupby("target")["indicators"].agg(_sorted_tuple)
 
 
 def _with_companions(out: pd.DataFrame, t: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
@@ -189,10 +189,14 @@ def _with_companions(out: pd.DataFrame, t: pd.DataFrame, edges: pd.DataFrame) ->
         & (links["episode_id"] != links["exclude_episode_id"])
         & (links["companion_child_id"] != links["child_id"])
     ]
-    ids = links.groupby("target")["companion_child_id"].agg(lambda s: tuple(sorted(set(s))))
+    ids = links.groupby("target")["companion_child_id"].agg(_sorted_tuple)
     out["companion_child_ids"] = ids
     out["companions_365d"] = ids.map(len)
     return out
+
+
+def _sorted_tuple(values: pd.Series) -> tuple[Any, ...]:
+    return tuple(sorted(set(values)))
 
 
 def _filled(out: pd.DataFrame) -> pd.DataFrame:

@@ -35,7 +35,7 @@ class RuleEngineError(TriageError):
     """Raised when the engine refuses a ruleset, or an action failed during an evaluation."""
 
 
-class _QuietHost(Host):  # type: ignore[misc]
+class _QuietHost(Host):
     def _run(self) -> None:
         """Start no background threads: timers are not used, and threads made it unsafe."""
 

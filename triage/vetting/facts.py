@@ -24,7 +24,9 @@ _HOUR = 3600.0
 def placed_by_other_authority(n: Notification, home_authority: str) -> bool:
     authority = n.child.responsible_authority
     looked_after = n.child.legal_status is LegalStatus.LOOKED_AFTER
-    return looked_after and bool(authority) and authority.casefold() != home_authority.casefold()
+    if not looked_after or not authority:
+        return False
+    return authority.casefold() != home_authority.casefold()
 
 
 def placed_out_of_area(n: Notification, ruleset: Ruleset, home_authority: str) -> bool:

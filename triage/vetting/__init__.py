@@ -1,0 +1,16 @@
+"""Vetting: from a notification and the child's history to a vetted decision."""
+
+from triage.rules import RuleEngine
+from triage.rules.book import Rulebook
+from triage.settings import Settings
+from triage.vetting.decision import VettedDecision
+from triage.vetting.service import Vetter
+
+
+def create_vetter(settings: Settings, engine: RuleEngine | None = None) -> Vetter:
+    """A vetter over the rules in `settings.rules_dir`, proved on their golden examples."""
+    rulebook = Rulebook(engine or RuleEngine(), settings.rules_dir)
+    return Vetter(rulebook, home_authority=settings.home_authority)
+
+
+__all__ = ["VettedDecision", "Vetter", "create_vetter"]
