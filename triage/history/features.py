@@ -1,9 +1,11 @@
 """A child's history as of a moment, computed the same way for one notification or for all.
 
-`compute_features` is the single definition. It takes a frame of episodes, a frame of
-companion links and a frame of targets (child and moment) and answers for every target at once,
-vectorised with pandas. The service path hands it one child's rows; the batch path hands it the
-whole history. Both therefore give the same answers (a test holds them to it).
+`summarise` is the single definition: given, for each target (a child at a moment), the
+child's episodes and companion links as aligned numpy arrays, it answers for every target at
+once. The batch path (`compute_features`) lines a whole history up against its targets with
+pandas joins; the service path (`features_for_child`) hands it one child's rows directly, so a
+single notification costs microseconds, not a DataFrame's overhead. A test holds the two paths
+to the same answers, and a property test holds `summarise` to the definitions below.
 
 Definitions, for a target child at moment `as_of` (the target episode's last-seen time):
 - an *earlier episode* is one of the child's episodes last seen before `as_of`, other than the
@@ -21,6 +23,7 @@ Definitions, for a target child at moment `as_of` (the target episode's last-see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -31,12 +34,9 @@ import pandas as pd
 from triage.notification.vocabulary import CCE_INDICATORS, CSE_INDICATORS, EXPLOITATION_INDICATORS
 
 WINDOWS = (7, 30, 90, 365)
-_SECONDS_A_DAY = 86_400.0
-
-
-def _days(delta: pd.Series) -> pd.Series:
-    return pd.to_timedelta(delta).dt.total_seconds() / _SECONDS_A_DAY
-
+_DAY = 86_400.0
+_HOUR = 3_600.0
+_LISTS = ("earlier_exploitation_indicators", "companion_child_ids")
 
 EPISODE_COLUMNS = [
     "episode_id",
@@ -93,6 +93,20 @@ class HistoryFeatures:
         return cls(**values)
 
     @classmethod
+    def from_columns(cls, columns: dict[str, Any], position: int) -> HistoryFeatures:
+        values = {name: columns[name][position] for name in FEATURE_NAMES}
+        days = values["days_since_last_episode"]
+        values["days_since_last_episode"] = None if np.isnan(days) else float(days)
+        values["longest_recent_episode_hours"] = float(values["longest_recent_episode_hours"])
+        for name in FEATURE_NAMES:
+            if name not in _LISTS and name not in (
+                "days_since_last_episode",
+                "longest_recent_episode_hours",
+            ):
+                values[name] = int(values[name])
+        return cls(**values)
+
+    @classmethod
     def empty(cls) -> HistoryFeatures:
         """The history of a child with no earlier episodes."""
         values: dict[str, Any] = {f.name: 0 for f in fields(cls)}
@@ -114,104 +128,172 @@ class HistoryFeatures:
 FEATURE_NAMES = [f.name for f in fields(HistoryFeatures)]
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """One row per (target, episode of the target's child), before any filtering.
+
+    Times are seconds since the epoch (UTC); `returned` is NaN while an episode is open.
+    """
+
+    target: np.ndarray
+    as_of: np.ndarray
+    exclude: np.ndarray
+    episode: np.ndarray
+    seen: np.ndarray
+    returned: np.ndarray
+    absent: np.ndarray
+    high: np.ndarray
+    indicators: Sequence[Sequence[str]]
+
+
+@dataclass(frozen=True)
+class Links:
+    """One row per (target, companion link of the target's child), before any filtering."""
+
+    target: np.ndarray
+    as_of: np.ndarray
+    exclude: np.ndarray
+    episode: np.ndarray
+    seen: np.ndarray
+    child: np.ndarray
+    companion: np.ndarray
+
+
+def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
+    """The features of `n_targets` targets, as columns (arrays, or lists for the list features)."""
+    keep = (c.seen < c.as_of) & (c.episode != c.exclude)
+    target = c.target[keep]
+    age = (c.as_of[keep] - c.seen[keep]) / _DAY
+    absent = c.absent[keep]
+    out: dict[str, Any] = {}
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(target[mask], minlength=n_targets).astype(np.int64)
+
+    for window in WINDOWS:
+        inside = age <= window
+        out[f"missing_{window}d"] = count(inside & ~absent)
+        out[f"absent_{window}d"] = count(inside & absent)
+        out[f"episodes_{window}d"] = out[f"missing_{window}d"] + out[f"absent_{window}d"]
+    out["episodes_before"] = count(np.ones_like(absent, dtype=bool))
+
+    nearest = np.full(n_targets, np.inf)
+    np.minimum.at(nearest, target, age)
+    out["days_since_last_episode"] = np.where(np.isfinite(nearest), np.round(nearest, 4), np.nan)
+
+    # An episode not over by `as_of` counts up to `as_of` (NaN compares False: open ones too).
+    returned, as_of, seen = c.returned[keep], c.as_of[keep], c.seen[keep]
+    ended = np.where(returned < as_of, returned, as_of)
+    recent = np.where(age <= 365, (ended - seen) / _HOUR, 0.0)
+    longest = np.zeros(n_targets)
+    np.maximum.at(longest, target, recent)
+    out["longest_recent_episode_hours"] = np.round(longest, 4)
+
+    kept = np.flatnonzero(keep)
+    cse = np.array([not CSE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=bool)
+    cce = np.array([not CCE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=bool)
+    out["earlier_cse_episodes"] = count(cse) if kept.size else np.zeros(n_targets, np.int64)
+    out["earlier_cce_episodes"] = count(cce) if kept.size else np.zeros(n_targets, np.int64)
+    out["earlier_high_grades"] = count(c.high[keep])
+    codes: list[set[str]] = [set() for _ in range(n_targets)]
+    for position, i in zip(target, kept, strict=True):
+        codes[position].update(EXPLOITATION_INDICATORS.intersection(c.indicators[i]))
+    out["earlier_exploitation_indicators"] = [tuple(sorted(found)) for found in codes]
+
+    link_age = (links.as_of - links.seen) / _DAY
+    linked = (
+        (links.seen < links.as_of)
+        & (link_age <= 365)
+        & (links.episode != links.exclude)
+        & (links.companion != links.child)
+    )
+    companions: list[set[int]] = [set() for _ in range(n_targets)]
+    for position, other in zip(links.target[linked], links.companion[linked], strict=True):
+        companions[position].add(int(other))
+    out["companion_child_ids"] = [tuple(sorted(found)) for found in companions]
+    out["companions_365d"] = np.array([len(found) for found in companions], dtype=np.int64)
+    return out
+
+
+def _seconds(times: pd.Series) -> np.ndarray:
+    """UTC seconds since the epoch; NaN where there is no time."""
+    stamps = pd.to_datetime(times, utc=True)
+    values = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64") / 1e9
+    return np.where(stamps.isna().to_numpy(), np.nan, values)
+
+
 def compute_features(
     episodes: pd.DataFrame, edges: pd.DataFrame, targets: pd.DataFrame
 ) -> pd.DataFrame:
-    """History features for every row of `targets`, indexed like `targets`.
+    """History features for every row of `targets` (the batch path), indexed like `targets`.
 
     `episodes` has EPISODE_COLUMNS, `edges` EDGE_COLUMNS (one row per direction of a companion
     link), `targets` TARGET_COLUMNS; times are UTC-aware.
     """
-    out = pd.DataFrame(index=targets.index)
-    t = targets[TARGET_COLUMNS].copy()
-    t["target"] = targets.index
+    t = targets[TARGET_COLUMNS].reset_index(drop=True)
+    t["target"] = np.arange(len(t))
     t["exclude_episode_id"] = t["exclude_episode_id"].fillna(-1).astype("int64")
-
     pairs = t.merge(episodes[EPISODE_COLUMNS], on="child_id", how="inner")
-    pairs = pairs[
-        (pairs["last_seen_at"] < pairs["as_of"])
-        & (pairs["episode_id"] != pairs["exclude_episode_id"])
-    ]
-    age_days = _days(pairs["as_of"] - pairs["last_seen_at"])
-    absent = (pairs["police_classification"] == "absent").to_numpy()
-    counts = pd.DataFrame({"target": pairs["target"].to_numpy()})
-    for window in WINDOWS:
-        inside = (age_days <= window).to_numpy()
-        counts[f"missing_{window}d"] = inside & ~absent
-        counts[f"absent_{window}d"] = inside & absent
-    # An episode not over by `as_of` counts up to `as_of` (NaT compares False: open ones too).
-    ended = pairs["returned_at"].where(pairs["returned_at"] < pairs["as_of"], pairs["as_of"])
-    hours = (_days(ended - pairs["last_seen_at"]) * 24).to_numpy()
-    counts["recent_hours"] = np.where((age_days <= 365).to_numpy(), hours, 0.0)
-    indicator_sets = pairs["indicators"].map(frozenset)
-    counts["cse"] = indicator_sets.map(lambda s: not s.isdisjoint(CSE_INDICATORS)).to_numpy()
-    counts["cce"] = indicator_sets.map(lambda s: not s.isdisjoint(CCE_INDICATORS)).to_numpy()
-    counts["high"] = (pairs["police_risk_grade"] == "high").to_numpy()
-    counts["last_seen_at"] = pairs["last_seen_at"].to_numpy()
-    counts["as_of"] = pairs["as_of"].to_numpy()
-
-    grouped = counts.groupby("target")
-    sums = grouped[
-        [c for c in counts.columns if c.startswith(("missing_", "absent_"))]
-        + ["cse", "cce", "high"]
-    ].sum()
-    for window in WINDOWS:
-        out[f"missing_{window}d"] = sums[f"missing_{window}d"]
-        out[f"absent_{window}d"] = sums[f"absent_{window}d"]
-        out[f"episodes_{window}d"] = out[f"missing_{window}d"].fillna(0) + out[
-            f"absent_{window}d"
-        ].fillna(0)
-    out["episodes_before"] = grouped.size()
-    latest = grouped["last_seen_at"].max()
-    as_of = grouped["as_of"].first()
-    out["days_since_last_episode"] = _days(as_of - latest).round(4)
-    out["longest_recent_episode_hours"] = grouped["recent_hours"].max().clip(lower=0).round(4)
-    out["earlier_cse_episodes"] = sums["cse"]
-    out["earlier_cce_episodes"] = sums["cce"]
-    out["earlier_high_grades"] = sums["high"]
-    out["earlier_exploitation_indicators"] = _codes(pairs)
-    out = _with_companions(out, t, edges)
-    return _filled(out)[FEATURE_NAMES]
+    candidates = Candidates(
+        target=pairs["target"].to_numpy(np.int64),
+        as_of=_seconds(pairs["as_of"]),
+        exclude=pairs["exclude_episode_id"].to_numpy(np.int64),
+        episode=pairs["episode_id"].to_numpy(np.int64),
+        seen=_seconds(pairs["last_seen_at"]),
+        returned=_seconds(pairs["returned_at"]),
+        absent=(pairs["police_classification"] == "absent").to_numpy(bool),
+        high=(pairs["police_risk_grade"] == "high").to_numpy(bool),
+        indicators=pairs["indicators"].tolist(),
+    )
+    joined = t.merge(edges[EDGE_COLUMNS], on="child_id", how="inner")
+    links = Links(
+        target=joined["target"].to_numpy(np.int64),
+        as_of=_seconds(joined["as_of"]),
+        exclude=joined["exclude_episode_id"].to_numpy(np.int64),
+        episode=joined["episode_id"].to_numpy(np.int64),
+        seen=_seconds(joined["last_seen_at"]),
+        child=joined["child_id"].to_numpy(np.int64),
+        companion=joined["companion_child_id"].to_numpy(np.int64),
+    )
+    columns = summarise(candidates, links, len(t))
+    return pd.DataFrame(columns, index=targets.index)[FEATURE_NAMES]
 
 
-def _codes(pairs: pd.DataFrame) -> pd.Series:
-    exploded = pairs[["target", "indicators"]].explode("indicators")
-    exploded = exploded[exploded["indicators"].isin(EXPLOITATION_INDICATORS)]
-    return exploded.groupby("target")["indicators"].agg(_sorted_tuple)
-
-
-def _with_companions(out: pd.DataFrame, t: pd.DataFrame, edges: pd.DataFrame) -> pd.DataFrame:
-    links = t.merge(edges[EDGE_COLUMNS], on="child_id", how="inner")
-    age_days = _days(links["as_of"] - links["last_seen_at"])
-    links = links[
-        (links["last_seen_at"] < links["as_of"])
-        & (age_days <= 365)
-        & (links["episode_id"] != links["exclude_episode_id"])
-        & (links["companion_child_id"] != links["child_id"])
-    ]
-    ids = links.groupby("target")["companion_child_id"].agg(_sorted_tuple)
-    out["companion_child_ids"] = ids
-    out["companions_365d"] = ids.map(len)
-    return out
-
-
-def _sorted_tuple(values: pd.Series) -> tuple[Any, ...]:
-    return tuple(sorted(set(values)))
-
-
-def _filled(out: pd.DataFrame) -> pd.DataFrame:
-    for name in FEATURE_NAMES:
-        if name not in out:
-            out[name] = np.nan
-        if name in ("earlier_exploitation_indicators", "companion_child_ids"):
-            out[name] = out[name].map(lambda v: v if isinstance(v, tuple) else ())
-        elif name == "days_since_last_episode":
-            out[name] = out[name].astype("float64")
-        elif name == "longest_recent_episode_hours":
-            out[name] = out[name].fillna(0.0).astype("float64")
-        else:
-            out[name] = out[name].fillna(0).astype("int64")
-    return out
+def features_for_child(
+    episodes: Sequence[tuple[Any, ...]],
+    edges: Sequence[tuple[Any, ...]],
+    as_of: datetime,
+    exclude_episode_id: int | None,
+) -> HistoryFeatures:
+    """One target's features from its child's rows (the service path): EPISODE_COLUMNS tuples
+    for `episodes`, EDGE_COLUMNS tuples for `edges` (both directions, owned by this child)."""
+    moment = as_of.timestamp()
+    exclude = -1 if exclude_episode_id is None else exclude_episode_id
+    n, m = len(episodes), len(edges)
+    candidates = Candidates(
+        target=np.zeros(n, np.int64),
+        as_of=np.full(n, moment),
+        exclude=np.full(n, exclude, np.int64),
+        episode=np.array([row[0] for row in episodes], np.int64),
+        seen=np.array([row[2].timestamp() for row in episodes], np.float64),
+        returned=np.array(
+            [np.nan if row[3] is None else row[3].timestamp() for row in episodes], np.float64
+        ),
+        absent=np.array([row[4] == "absent" for row in episodes], bool),
+        high=np.array([row[5] == "high" for row in episodes], bool),
+        indicators=[row[6] for row in episodes],
+    )
+    links = Links(
+        target=np.zeros(m, np.int64),
+        as_of=np.full(m, moment),
+        exclude=np.full(m, exclude, np.int64),
+        episode=np.array([row[0] for row in edges], np.int64),
+        seen=np.array([row[3].timestamp() for row in edges], np.float64),
+        child=np.array([row[1] for row in edges], np.int64),
+        companion=np.array([row[2] for row in edges], np.int64),
+    )
+    columns = summarise(candidates, links, 1)
+    return HistoryFeatures.from_columns(columns, 0)
 
 
 def targets_frame(rows: list[tuple[Any, int, datetime, int | None]]) -> pd.DataFrame:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from triage.history.features import (
@@ -14,12 +15,12 @@ from triage.history.features import (
     EPISODE_COLUMNS,
     HistoryFeatures,
     compute_features,
-    targets_frame,
+    features_for_child,
 )
 from triage.store.tables import ChildIdentifier, EpisodeCompanion, EpisodeRecord
 
 
-def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
+def _episode_query(child_ids: Collection[int] | None) -> Select[Any]:
     query = select(
         EpisodeRecord.id,
         EpisodeRecord.child_id,
@@ -31,11 +32,10 @@ def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -
     )
     if child_ids is not None:
         query = query.where(EpisodeRecord.child_id.in_(list(child_ids)))
-    frame = pd.DataFrame.from_records(session.execute(query).all(), columns=EPISODE_COLUMNS)
-    return _with_utc_times(frame, "last_seen_at", "returned_at")
+    return query
 
 
-def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
+def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
     """Companion links in both directions, resolved to child records through identifiers."""
     query = (
         select(
@@ -58,13 +58,20 @@ def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> p
         query = query.where(
             or_(EpisodeRecord.child_id.in_(wanted), ChildIdentifier.child_id.in_(wanted))
         )
-    rows = session.execute(query).all()
-    forward = pd.DataFrame.from_records(rows, columns=EDGE_COLUMNS)
-    backward = forward.rename(
-        columns={"child_id": "companion_child_id", "companion_child_id": "child_id"}
-    )[EDGE_COLUMNS]
-    both = pd.concat([forward, backward], ignore_index=True).drop_duplicates()
-    return _with_utc_times(both, "last_seen_at")
+    forward = [tuple(row) for row in session.execute(query)]
+    backward = [(episode, companion, child, seen) for episode, child, companion, seen in forward]
+    return list(dict.fromkeys(forward + backward))
+
+
+def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
+    rows = session.execute(_episode_query(child_ids)).all()
+    frame = pd.DataFrame.from_records(rows, columns=EPISODE_COLUMNS)
+    return _with_utc_times(frame, "last_seen_at", "returned_at")
+
+
+def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(_edge_rows(session, child_ids), columns=EDGE_COLUMNS)
+    return _with_utc_times(frame, "last_seen_at")
 
 
 def _with_utc_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -77,11 +84,9 @@ def features_as_of(
     session: Session, child_id: int, as_of: datetime, *, exclude_episode_id: int | None = None
 ) -> HistoryFeatures:
     """One child's history features at a moment (the service path)."""
-    episodes = episodes_frame(session, [child_id])
-    edges = edges_frame(session, [child_id])
-    targets = targets_frame([("target", child_id, as_of, exclude_episode_id)])
-    row = compute_features(episodes, edges, targets).iloc[0]
-    return HistoryFeatures.from_row(row)
+    episodes = [tuple(row) for row in session.execute(_episode_query([child_id]))]
+    edges = [row for row in _edge_rows(session, [child_id]) if row[1] == child_id]
+    return features_for_child(episodes, edges, as_of, exclude_episode_id)
 
 
 def features_for_episode(session: Session, episode_id: int) -> HistoryFeatures:

@@ -7,7 +7,6 @@ go to the engine in one hop to its thread. A test holds the two paths to the sam
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +24,7 @@ from triage.notification import Notification
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord
 from triage.vetting.assemble import assemble
-from triage.vetting.decision import VettedDecision
+from triage.vetting.decision import Suggestion, VettedDecision
 from triage.vetting.facts import build_fact, suggestions
 from triage.vetting.service import Vetter
 
@@ -96,14 +95,17 @@ def first_exploitation(episodes: pd.DataFrame) -> dict[Any, pd.Timestamp]:
     return flagged.groupby("child_id")["last_seen_at"].min().to_dict()
 
 
-def vet_batch(
-    session: Session,
-    notifications: Sequence[Notification],
-    vetter: Vetter,
-    *,
-    on_progress: Callable[[int], None] | None = None,
-) -> list[VettedDecision]:
-    """Decisions for every notification, each as of when it was sent, against the store."""
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the engine needs for a batch, and what turns its answers into decisions."""
+
+    notifications: Sequence[Notification]
+    facts: list[dict[str, Any]]
+    suggested: list[list[Suggestion]]
+
+
+def prepare(session: Session, notifications: Sequence[Notification], vetter: Vetter) -> Prepared:
+    """The facts for every notification, each as of when it was sent, against the store."""
     ruleset = vetter.rulebook.current
     index = IdentityIndex.load(session)
     located = [index.child_of(n) for n in notifications]
@@ -114,43 +116,57 @@ def vet_batch(
             for k, (n, (child, episode)) in enumerate(zip(notifications, located, strict=True))
         ]
     )
-    rows = compute_features(episodes, edges_frame(session), targets).to_dict("records")
+    columns = compute_features(episodes, edges_frame(session), targets).to_dict("list")
     exploited = first_exploitation(episodes)
-
-    decisions: list[VettedDecision] = []
-    for start in range(0, len(notifications), CHUNK):
-        chunk = range(start, min(start + CHUNK, len(notifications)))
-        prepared = []
-        for k in chunk:
-            n, (child, _episode) = notifications[k], located[k]
-            history = _history(rows[k])
-            linked = (set(history.companion_child_ids) | index.companions_of(n)) - {child}
-            as_of = n.sent_at
-            suggested = suggestions(n, ruleset)
-            fact = build_fact(
+    facts, suggested = [], []
+    for k, (n, (child, _episode)) in enumerate(zip(notifications, located, strict=True)):
+        history = HistoryFeatures.from_columns(columns, k)
+        linked = (set(history.companion_child_ids) | index.companions_of(n)) - {child}
+        found = suggestions(n, ruleset)
+        facts.append(
+            build_fact(
                 n,
                 history,
-                as_of=as_of,
+                as_of=n.sent_at,
                 ruleset=ruleset,
                 home_authority=vetter.home_authority,
                 linked_exploited_children=sum(
-                    1 for c in linked if c in exploited and exploited[c] <= as_of
+                    1 for c in linked if c in exploited and exploited[c] <= n.sent_at
                 ),
-                suggested=suggested,
+                suggested=found,
             )
-            prepared.append((n, fact, suggested, as_of))
-        fired = vetter.rulebook.engine.evaluate_many(ruleset.engine_name, [p[1] for p in prepared])
+        )
+        suggested.append(found)
+    return Prepared(notifications, facts, suggested)
+
+
+def vet_batch(
+    session: Session,
+    notifications: Sequence[Notification],
+    vetter: Vetter,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[VettedDecision]:
+    """Decisions for every notification, each as of when it was sent, against the store."""
+    ruleset = vetter.rulebook.current
+    prepared = prepare(session, notifications, vetter)
+    decisions: list[VettedDecision] = []
+    for start in range(0, len(notifications), CHUNK):
+        stop = min(start + CHUNK, len(notifications))
+        fired = vetter.rulebook.engine.evaluate_many(
+            ruleset.engine_name, prepared.facts[start:stop]
+        )
         decisions += [
-            assemble(n, ids, fact, ruleset=ruleset, as_of=as_of, suggested=suggested)
-            for (n, fact, suggested, as_of), ids in zip(prepared, fired, strict=True)
+            assemble(
+                prepared.notifications[k],
+                ids,
+                prepared.facts[k],
+                ruleset=ruleset,
+                as_of=prepared.notifications[k].sent_at,
+                suggested=prepared.suggested[k],
+            )
+            for k, ids in zip(range(start, stop), fired, strict=True)
         ]
         if on_progress:
-            on_progress(len(chunk))
+            on_progress(stop - start)
     return decisions
-
-
-def _history(row: dict[Any, Any]) -> HistoryFeatures:
-    values = dict(row)
-    days = values["days_since_last_episode"]
-    values["days_since_last_episode"] = None if math.isnan(days) else float(days)
-    return HistoryFeatures(**values)
