@@ -189,14 +189,14 @@ def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
     np.maximum.at(longest, target, recent)
     out["longest_recent_episode_hours"] = np.round(longest, 4)
 
-    kept = np.flatnonzero(keep)
-    cse = np.array([not CSE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=bool)
-    cce = np.array([not CCE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=bool)
-    out["earlier_cse_episodes"] = count(cse) if kept.size else np.zeros(n_targets, np.int64)
-    out["earlier_cce_episodes"] = count(cce) if kept.size else np.zeros(n_targets, np.int64)
+    kept = [int(i) for i in np.flatnonzero(keep)]
+    cse = np.array([not CSE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=np.bool_)
+    cce = np.array([not CCE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=np.bool_)
+    out["earlier_cse_episodes"] = count(cse) if kept else np.zeros(n_targets, np.int64)
+    out["earlier_cce_episodes"] = count(cce) if kept else np.zeros(n_targets, np.int64)
     out["earlier_high_grades"] = count(c.high[keep])
     codes: list[set[str]] = [set() for _ in range(n_targets)]
-    for position, i in zip(target, kept, strict=True):
+    for position, i in zip(target.tolist(), kept, strict=True):
         codes[position].update(EXPLOITATION_INDICATORS.intersection(c.indicators[i]))
     out["earlier_exploitation_indicators"] = [tuple(sorted(found)) for found in codes]
 

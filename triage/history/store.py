@@ -58,7 +58,7 @@ def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tupl
         query = query.where(
             or_(EpisodeRecord.child_id.in_(wanted), ChildIdentifier.child_id.in_(wanted))
         )
-    forward = [tuple(row) for row in session.execute(query)]
+    forward: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(query)]
     backward = [(episode, companion, child, seen) for episode, child, companion, seen in forward]
     return list(dict.fromkeys(forward + backward))
 

@@ -116,7 +116,8 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
             for k, (n, (child, episode)) in enumerate(zip(notifications, located, strict=True))
         ]
     )
-    columns = compute_features(episodes, edges_frame(session), targets).to_dict("list")
+    frame = compute_features(episodes, edges_frame(session), targets)
+    columns = {str(name): values for name, values in frame.to_dict("list").items()}
     exploited = first_exploitation(episodes)
     facts, suggested = [], []
     for k, (n, (child, _episode)) in enumerate(zip(notifications, located, strict=True)):
