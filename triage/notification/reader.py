@@ -170,17 +170,20 @@ def from_csv_row(row: dict[str, str]) -> dict[str, Any]:
 
 def to_csv_row(notification: Notification) -> dict[str, str]:
     """Flatten a notification into CSV cells (the inverse of `from_csv_row`)."""
-    data = notification.model_dump(mode="json")
+    return csv_row(notification.model_dump(mode="json"))
+
+
+def csv_row(payload: dict[str, Any]) -> dict[str, str]:
+    """Flatten a payload into CSV cells. Works on broken payloads too: a missing field is an
+    empty cell and a wrong value is written as it is, so the CSV breaks where the JSON does."""
     row: dict[str, str] = {}
     for column in CSV_COLUMNS:
-        *parents, leaf = column.split(".")
-        value: Any = data
-        for part in parents:
-            value = value[part]
-        value = value[leaf]
-        if column == "episode.indicators":
-            row[column] = _LIST_SEPARATOR.join(value)
-        elif column == "episode.companions":
+        value: Any = payload
+        for part in column.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if column == "episode.indicators" and isinstance(value, list):
+            row[column] = _LIST_SEPARATOR.join(str(v) for v in value)
+        elif column == "episode.companions" and isinstance(value, list):
             row[column] = json.dumps(value, separators=(",", ":")) if value else ""
         else:
             row[column] = "" if value is None else str(value)
