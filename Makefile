@@ -1,5 +1,8 @@
 # The same targets for people and CI. `make run` and `make test` create the environment if needed.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that runs and is 3.11 or 3.12 (pyenv shims can exist yet not run).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do \
+            $$p -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] < (3, 13)))' \
+            2>/dev/null && { command -v $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
@@ -8,7 +11,7 @@ CITY   := var/city
 .PHONY: run test lint typecheck schema city clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] < (3, 13)))' || \
+	@test -n "$(PYTHON)" || \
 	  (echo "Python 3.11 or 3.12 is needed (durable-rules has no 3.13 build)"; exit 1)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
