@@ -169,8 +169,9 @@ def quarantine_list(
             session, status=None if status == "all" else status, limit=limit, offset=offset
         )
         table = Table(title=f"Quarantine: {total} {status} (showing {len(rows)} from {offset})")
-        for column in ("id", "received", "source", "status", "errors"):
-            table.add_column(column)
+        for column in ("id", "received", "source", "status"):
+            table.add_column(column, overflow="fold")
+        table.add_column("errors", ratio=1)
         for row in rows:
             errors = "\n".join(f"{e['field']}: {e['problem']}" for e in row.errors)
             where = f"{row.source}:{row.position}"

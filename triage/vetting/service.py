@@ -26,6 +26,9 @@ from triage.vetting.facts import build_fact, suggestions
 class Vetter:
     """Vets notifications with the rulebook's current ruleset."""
 
+    # No scored model is deployed yet: decisions carry the rules' floor alone.
+    model_version = ""
+
     def __init__(self, rulebook: Rulebook, *, home_authority: str) -> None:
         self.rulebook = rulebook
         self.home_authority = home_authority
@@ -62,19 +65,19 @@ class Vetter:
 
     def vet_version(self, session: Session, version_id: int, *, now: datetime) -> DecisionRecord:
         """Vet a stored version and keep the decision; an existing one for this ruleset stands."""
-        version = session.get_one(NotificationVersion, version_id)
-        episode = session.get_one(EpisodeRecord, version.episode_id)
-        n = Notification.model_validate(version.payload)
-        decision = self.vet(session, n, child_id=episode.child_id, episode_id=episode.id)
         existing = session.scalar(
             select(DecisionRecord).where(
-                DecisionRecord.version_id == version.id,
-                DecisionRecord.ruleset_version == decision.ruleset_version,
-                DecisionRecord.model_version == decision.model_version,
+                DecisionRecord.version_id == version_id,
+                DecisionRecord.ruleset_version == self.rulebook.current.version,
+                DecisionRecord.model_version == self.model_version,
             )
         )
         if existing is not None:
             return existing
+        version = session.get_one(NotificationVersion, version_id)
+        episode = session.get_one(EpisodeRecord, version.episode_id)
+        n = Notification.model_validate(version.payload)
+        decision = self.vet(session, n, child_id=episode.child_id, episode_id=episode.id)
         record = DecisionRecord(
             episode_id=episode.id,
             version_id=version.id,
