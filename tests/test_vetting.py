@@ -17,7 +17,7 @@ from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.store import Database
 from triage.store.tables import DecisionRecord
-from triage.vetting.decision import VettedDecision
+from triage.vetting.decision import VettedDecision, from_json
 from triage.vetting.service import Vetter
 
 AT_HOME = {
@@ -42,7 +42,7 @@ def vet(database: Database, clock: FrozenClock, vetter: Vetter, payload: dict) -
         ).first()
         assert record is not None
         assert receipt.vetted_level == record.vetted_level
-        return VettedDecision.model_validate(record.body)
+        return from_json(record.body)
 
 
 def quiet(**kwargs) -> dict:

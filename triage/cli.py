@@ -108,6 +108,7 @@ def vet(
     from triage.notification import parse_notification, read_records
     from triage.vetting import create_vetter
     from triage.vetting.batch import vet_batch
+    from triage.vetting.decision import json_line
 
     settings = get_settings()
     vetter = create_vetter(settings)
@@ -130,7 +131,7 @@ def vet(
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         for decision in decisions:
-            handle.write(decision.model_dump_json() + "\n")
+            handle.write(json_line(decision) + "\n")
     _vet_summary(decisions, rejected)
     console.print(f"ruleset {vetter.rulebook.current.version[:12]}; decisions written to {out}")
 

@@ -118,6 +118,12 @@ class HistoryFeatures:
         )
         return cls(**values)
 
+    def scalars(self) -> dict[str, Any]:
+        """The number-valued features that are known (what the rules see under `history.`)."""
+        return {
+            name: value for name in SCALAR_FEATURES if (value := getattr(self, name)) is not None
+        }
+
     def as_dict(self) -> dict[str, Any]:
         return {
             f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
@@ -126,6 +132,7 @@ class HistoryFeatures:
 
 
 FEATURE_NAMES = [f.name for f in fields(HistoryFeatures)]
+SCALAR_FEATURES = [name for name in FEATURE_NAMES if name not in _LISTS]
 
 
 @dataclass(frozen=True)

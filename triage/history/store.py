@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from triage.history.features import (
@@ -53,12 +53,16 @@ def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tupl
             ),
         )
     )
-    if child_ids is not None:
+    if child_ids is None:
+        queries = [query]
+    else:
+        # Two queries, not one with OR: each can then use its own index.
         wanted = list(child_ids)
-        query = query.where(
-            or_(EpisodeRecord.child_id.in_(wanted), ChildIdentifier.child_id.in_(wanted))
-        )
-    forward: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(query)]
+        queries = [
+            query.where(EpisodeRecord.child_id.in_(wanted)),
+            query.where(ChildIdentifier.child_id.in_(wanted)),
+        ]
+    forward: list[tuple[Any, ...]] = [tuple(row) for q in queries for row in session.execute(q)]
     backward = [(episode, companion, child, seen) for episode, child, companion, seen in forward]
     return list(dict.fromkeys(forward + backward))
 

@@ -27,7 +27,11 @@ class RiskGrade(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(RiskGrade).index(self)
+        """0 for no apparent risk up to 3 for high."""
+        return _GRADE_RANKS[self]
+
+
+_GRADE_RANKS = {grade: rank for rank, grade in enumerate(RiskGrade)}
 
 
 class Sex(StrEnum):

@@ -90,9 +90,11 @@ class RuleSpec(_Strict):
     examples: Examples
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
-    """A checked rule: its spec, its condition with parameters filled in, the fields it tests."""
+    """A checked rule: its spec, its condition with parameters filled in, the fields it tests.
+
+    Compared and hashed by identity: each loaded ruleset has its own rule objects."""
 
     spec: RuleSpec
     condition: dict[str, Any]
@@ -111,13 +113,18 @@ class Ruleset:
     parameters: dict[str, Any]
     text_patterns: dict[Indicator, re.Pattern[str]]
     teams: dict[str, str]
+    text_words: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {rule.id: rule for rule in self.rules})
 
     @property
     def engine_name(self) -> str:
         return f"triage_{self.version[:16]}"
 
     def rule(self, rule_id: str) -> Rule:
-        return next(rule for rule in self.rules if rule.id == rule_id)
+        by_id: dict[str, Rule] = self._by_id  # type: ignore[attr-defined]
+        return by_id[rule_id]
 
 
 def ruleset_version(directory: Path) -> str:
@@ -147,12 +154,14 @@ def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
         rules.append(rule)
     if not rules:
         raise RuleFileError(directory / "catalogue", None, "no rule files found")
+    patterns = _text_patterns(directory / "data" / "text-suggestions.yaml")
     return Ruleset(
         version=ruleset_version(directory),
         rules=tuple(rules),
         parameters=parameters,
-        text_patterns=_text_patterns(directory / "data" / "text-suggestions.yaml"),
+        text_patterns=patterns,
         teams=_teams(directory / "data" / "teams.csv"),
+        text_words=_words(directory / "data" / "text-suggestions.yaml"),
     )
 
 
@@ -291,6 +300,12 @@ def _text_patterns(path: Path) -> dict[Indicator, re.Pattern[str]]:
         alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
         patterns[Indicator(code)] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     return patterns
+
+
+def _words(path: Path) -> tuple[str, ...]:
+    """Every suggestion word, lower case: a cheap first test before the patterns run."""
+    data = _yaml(path)
+    return tuple(sorted({word.lower() for words in data.values() for word in words}))
 
 
 def _teams(path: Path) -> dict[str, str]:

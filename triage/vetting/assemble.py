@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from triage.notification import Notification
@@ -61,6 +62,17 @@ def assemble(
 
 
 def _reason(rule: Rule, flat: dict[str, Any], level: RiskGrade | None) -> Reason:
+    return Reason(
+        rule_id=rule.id,
+        title=rule.spec.title,
+        effect=_effect(rule, level),
+        evidence={name: flat.get(name) for name in rule.fields},
+    )
+
+
+@lru_cache(maxsize=4096)
+def _effect(rule: Rule, level: RiskGrade | None) -> str:
+    """What a rule did, in words (the same for every notification it fires on at that level)."""
     effect = rule.spec.effect
     parts = []
     if level is not None:
@@ -72,12 +84,7 @@ def _reason(rule: Rule, flat: dict[str, Any], level: RiskGrade | None) -> Reason
     if effect.route_to_responsible_authority:
         parts.append("routes to the responsible authority")
     parts += [f"{a.type.replace('_', ' ')}" for a in effect.actions]
-    return Reason(
-        rule_id=rule.id,
-        title=rule.spec.title,
-        effect="; ".join(parts),
-        evidence={name: flat.get(name) for name in rule.fields},
-    )
+    return "; ".join(parts)
 
 
 def _actions(

@@ -7,7 +7,9 @@ go to the engine in one hop to its thread. A test holds the two paths to the sam
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,12 +18,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.history.features import HistoryFeatures, compute_features, targets_frame
+from triage.history.features import SCALAR_FEATURES, compute_features, targets_frame
 from triage.history.store import edges_frame, episodes_frame
 from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, identifiers_of
 from triage.identity.names import name_key
 from triage.notification import Notification
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
+from triage.rules.catalogue import Ruleset
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord
 from triage.vetting.assemble import assemble
 from triage.vetting.decision import Suggestion, VettedDecision
@@ -121,8 +124,10 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
     exploited = first_exploitation(episodes)
     facts, suggested = [], []
     for k, (n, (child, _episode)) in enumerate(zip(notifications, located, strict=True)):
-        history = HistoryFeatures.from_columns(columns, k)
-        linked = (set(history.companion_child_ids) | index.companions_of(n)) - {child}
+        history = {
+            name: value for name in SCALAR_FEATURES if (value := columns[name][k]) == value
+        }  # NaN is the one value not equal to itself: an unknown feature is left out
+        linked = (set(columns["companion_child_ids"][k]) | index.companions_of(n)) - {child}
         found = suggestions(n, ruleset)
         facts.append(
             build_fact(
@@ -150,6 +155,30 @@ def vet_batch(
 ) -> list[VettedDecision]:
     """Decisions for every notification, each as of when it was sent, against the store."""
     ruleset = vetter.rulebook.current
+    with _collector_paused():
+        return _vet_all(session, notifications, vetter, ruleset, on_progress)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A batch makes millions of small objects and frees none until it ends: the cyclic
+    garbage collector's passes over a growing heap would cost more than the vetting."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _vet_all(
+    session: Session,
+    notifications: Sequence[Notification],
+    vetter: Vetter,
+    ruleset: Ruleset,
+    on_progress: Callable[[int], None] | None,
+) -> list[VettedDecision]:
     prepared = prepare(session, notifications, vetter)
     decisions: list[VettedDecision] = []
     for start in range(0, len(notifications), CHUNK):

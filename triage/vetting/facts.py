@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from triage.history.features import HistoryFeatures
 from triage.notification import Notification
 from triage.notification.fields import postcode_district
 from triage.notification.vocabulary import (
@@ -41,7 +41,9 @@ def placed_out_of_area(n: Notification, ruleset: Ruleset, home_authority: str) -
 def suggestions(n: Notification, ruleset: Ruleset) -> list[Suggestion]:
     """Indicators the circumstances suggest that police did not tick, with the words found."""
     text = n.episode.circumstances
-    if not text:
+    # Most circumstances suggest nothing: a plain substring test rules them out cheaply.
+    lowered = text.lower()
+    if not any(word in lowered for word in ruleset.text_words):
         return []
     ticked = set(n.episode.indicators)
     found = []
@@ -56,7 +58,7 @@ def suggestions(n: Notification, ruleset: Ruleset) -> list[Suggestion]:
 
 def build_fact(
     n: Notification,
-    history: HistoryFeatures,
+    history: Mapping[str, Any],
     *,
     as_of: datetime,
     ruleset: Ruleset,
@@ -69,11 +71,6 @@ def build_fact(
     returned = n.episode.returned_at is not None and n.episode.returned_at <= as_of
     end = n.episode.returned_at if returned and n.episode.returned_at else as_of
     hours = max((end - n.episode.last_seen_at).total_seconds() / _HOUR, 0.0)
-    history_fields = {
-        name: value
-        for name, value in history.as_dict().items()
-        if value is not None and not isinstance(value, list)
-    }
     return {
         "police_classification": n.police_classification.value,
         "police_risk_grade": n.police_risk_grade.value,
@@ -98,5 +95,5 @@ def build_fact(
         "policy_reclassify_every_absence": bool(
             ruleset.parameters.get("reclassify_every_absence", False)
         ),
-        "history": history_fields,
+        "history": history,
     }

@@ -19,7 +19,7 @@ from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.rules.book import Rulebook
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
 from triage.vetting.assemble import assemble
-from triage.vetting.decision import VettedDecision
+from triage.vetting.decision import VettedDecision, to_json
 from triage.vetting.facts import build_fact, suggestions
 
 
@@ -53,7 +53,7 @@ class Vetter:
         suggested = suggestions(n, ruleset)
         fact = build_fact(
             n,
-            history,
+            history.scalars(),
             as_of=as_of,
             ruleset=ruleset,
             home_authority=self.home_authority,
@@ -89,7 +89,7 @@ class Vetter:
             classification=decision.classification.value,
             reclassified=decision.reclassified,
             team=decision.team,
-            body=decision.model_dump(mode="json"),
+            body=to_json(decision),
         )
         session.add(record)
         session.flush()
