@@ -150,7 +150,10 @@ class Candidates:
     returned: np.ndarray
     absent: np.ndarray
     high: np.ndarray
-    indicators: Sequence[Sequence[str]]
+    cse: np.ndarray
+    cce: np.ndarray
+    codes: np.ndarray  # index into `code_sets`; 0 is "no exploitation indicator"
+    code_sets: Sequence[tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -196,15 +199,15 @@ def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
     np.maximum.at(longest, target, recent)
     out["longest_recent_episode_hours"] = np.round(longest, 4)
 
-    kept = [int(i) for i in np.flatnonzero(keep)]
-    cse = np.array([not CSE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=np.bool_)
-    cce = np.array([not CCE_INDICATORS.isdisjoint(c.indicators[i]) for i in kept], dtype=np.bool_)
-    out["earlier_cse_episodes"] = count(cse) if kept else np.zeros(n_targets, np.int64)
-    out["earlier_cce_episodes"] = count(cce) if kept else np.zeros(n_targets, np.int64)
+    out["earlier_cse_episodes"] = count(c.cse[keep])
+    out["earlier_cce_episodes"] = count(c.cce[keep])
     out["earlier_high_grades"] = count(c.high[keep])
     codes: list[set[str]] = [set() for _ in range(n_targets)]
-    for position, i in zip(target.tolist(), kept, strict=True):
-        codes[position].update(EXPLOITATION_INDICATORS.intersection(c.indicators[i]))
+    flagged = c.codes[keep] > 0
+    # Few episodes carry exploitation codes, and fewer distinct (target, codes) pairs: loop those.
+    combos = np.unique(np.column_stack([target[flagged], c.codes[keep][flagged]]), axis=0)
+    for position, code in combos.tolist():
+        codes[position].update(c.code_sets[code])
     out["earlier_exploitation_indicators"] = [tuple(sorted(found)) for found in codes]
 
     link_age = (links.as_of - links.seen) / _DAY
@@ -220,6 +223,31 @@ def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
     out["companion_child_ids"] = [tuple(sorted(found)) for found in companions]
     out["companions_365d"] = np.array([len(found) for found in companions], dtype=np.int64)
     return out
+
+
+def episode_flags(
+    indicator_lists: Sequence[Sequence[str]],
+) -> tuple[dict[str, np.ndarray], list[tuple[str, ...]]]:
+    """Per episode: carries a CSE / CCE indicator, and which exploitation codes (as an index
+    into the returned list of distinct code sets, 0 being none)."""
+    code_sets: list[tuple[str, ...]] = [()]
+    numbered: dict[tuple[str, ...], int] = {(): 0}
+    cse, cce, codes = [], [], []
+    for indicators in indicator_lists:
+        found = set(indicators)
+        cse.append(not CSE_INDICATORS.isdisjoint(found))
+        cce.append(not CCE_INDICATORS.isdisjoint(found))
+        key = tuple(sorted(EXPLOITATION_INDICATORS.intersection(found)))
+        if key not in numbered:
+            numbered[key] = len(code_sets)
+            code_sets.append(key)
+        codes.append(numbered[key])
+    flags = {
+        "cse": np.array(cse, dtype=bool),
+        "cce": np.array(cce, dtype=bool),
+        "codes": np.array(codes, dtype=np.int64),
+    }
+    return flags, code_sets
 
 
 def _seconds(times: pd.Series) -> np.ndarray:
@@ -240,7 +268,9 @@ def compute_features(
     t = targets[TARGET_COLUMNS].reset_index(drop=True)
     t["target"] = np.arange(len(t))
     t["exclude_episode_id"] = t["exclude_episode_id"].fillna(-1).astype("int64")
-    pairs = t.merge(episodes[EPISODE_COLUMNS], on="child_id", how="inner")
+    flags, code_sets = episode_flags(episodes["indicators"].tolist())
+    per_episode = episodes[EPISODE_COLUMNS[:-1]].assign(**flags)
+    pairs = t.merge(per_episode, on="child_id", how="inner")
     candidates = Candidates(
         target=pairs["target"].to_numpy(np.int64),
         as_of=_seconds(pairs["as_of"]),
@@ -250,7 +280,10 @@ def compute_features(
         returned=_seconds(pairs["returned_at"]),
         absent=(pairs["police_classification"] == "absent").to_numpy(bool),
         high=(pairs["police_risk_grade"] == "high").to_numpy(bool),
-        indicators=pairs["indicators"].tolist(),
+        cse=pairs["cse"].to_numpy(bool),
+        cce=pairs["cce"].to_numpy(bool),
+        codes=pairs["codes"].to_numpy(np.int64),
+        code_sets=code_sets,
     )
     joined = t.merge(edges[EDGE_COLUMNS], on="child_id", how="inner")
     links = Links(
@@ -276,6 +309,7 @@ def features_for_child(
     for `episodes`, EDGE_COLUMNS tuples for `edges` (both directions, owned by this child)."""
     moment = as_of.timestamp()
     exclude = -1 if exclude_episode_id is None else exclude_episode_id
+    flags, code_sets = episode_flags([row[6] for row in episodes])
     n, m = len(episodes), len(edges)
     candidates = Candidates(
         target=np.zeros(n, np.int64),
@@ -288,7 +322,8 @@ def features_for_child(
         ),
         absent=np.array([row[4] == "absent" for row in episodes], bool),
         high=np.array([row[5] == "high" for row in episodes], bool),
-        indicators=[row[6] for row in episodes],
+        code_sets=code_sets,
+        **flags,
     )
     links = Links(
         target=np.zeros(m, np.int64),

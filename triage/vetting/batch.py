@@ -155,21 +155,22 @@ def vet_batch(
 ) -> list[VettedDecision]:
     """Decisions for every notification, each as of when it was sent, against the store."""
     ruleset = vetter.rulebook.current
-    with _collector_paused():
-        return _vet_all(session, notifications, vetter, ruleset, on_progress)
+    return _vet_all(session, notifications, vetter, ruleset, on_progress)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A batch makes millions of small objects and frees none until it ends: the cyclic
-    garbage collector's passes over a growing heap would cost more than the vetting."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+def _settled() -> Iterator[None]:
+    """Move what exists now out of the cyclic collector's sight until the block ends.
+
+    A batch holds hundreds of thousands of long-lived objects (facts, history frames); each
+    collector pass would walk them all again while they cannot be garbage. Freezing them keeps
+    the passes short while still collecting what the batch throws away."""
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        gc.unfreeze()
 
 
 def _vet_all(
@@ -181,6 +182,19 @@ def _vet_all(
 ) -> list[VettedDecision]:
     prepared = prepare(session, notifications, vetter)
     decisions: list[VettedDecision] = []
+    with _settled():
+        _evaluate_and_assemble(prepared, vetter, ruleset, decisions, on_progress)
+    return decisions
+
+
+def _evaluate_and_assemble(
+    prepared: Prepared,
+    vetter: Vetter,
+    ruleset: Ruleset,
+    decisions: list[VettedDecision],
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    notifications = prepared.notifications
     for start in range(0, len(notifications), CHUNK):
         stop = min(start + CHUNK, len(notifications))
         fired = vetter.rulebook.engine.evaluate_many(
@@ -199,4 +213,3 @@ def _vet_all(
         ]
         if on_progress:
             on_progress(stop - start)
-    return decisions
