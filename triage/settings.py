@@ -24,6 +24,10 @@ class Settings(BaseSettings):
         description="The local authority this service vets for; others are 'another authority'",
     )
     rules_dir: Path = Field(default=Path("rules"), description="The rule files in force")
+    model_dir: Path | None = Field(
+        default=Path("models/synthetic-city"),
+        description="The scored model in force (a folder holding model.json); unset for none",
+    )
     echo_sql: bool = False
 
 

@@ -113,7 +113,7 @@ class Ruleset:
     parameters: dict[str, Any]
     text_patterns: dict[Indicator, re.Pattern[str]]
     teams: dict[str, str]
-    text_words: tuple[str, ...]
+    text_pattern: re.Pattern[str]  # every suggestion word, one named group per indicator
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {rule.id: rule for rule in self.rules})
@@ -161,7 +161,10 @@ def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
         parameters=parameters,
         text_patterns=patterns,
         teams=_teams(directory / "data" / "teams.csv"),
-        text_words=_words(directory / "data" / "text-suggestions.yaml"),
+        text_pattern=re.compile(
+            "|".join(f"(?P<{code.value}>{p.pattern})" for code, p in patterns.items()),
+            re.IGNORECASE,
+        ),
     )
 
 
@@ -300,12 +303,6 @@ def _text_patterns(path: Path) -> dict[Indicator, re.Pattern[str]]:
         alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
         patterns[Indicator(code)] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     return patterns
-
-
-def _words(path: Path) -> tuple[str, ...]:
-    """Every suggestion word, lower case: a cheap first test before the patterns run."""
-    data = _yaml(path)
-    return tuple(sorted({word.lower() for words in data.values() for word in words}))
 
 
 def _teams(path: Path) -> dict[str, str]:

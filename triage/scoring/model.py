@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from triage.errors import TriageError
 from triage.notification.vocabulary import RiskGrade
-from triage.scoring.factors import BY_NAME, Fact
+from triage.scoring.factors import BY_NAME, FACTORS, Fact
 from triage.vetting.decision import Score, ScoreFactor
 
 ARTEFACT = "model.json"
@@ -64,9 +64,10 @@ class ScoredModel:
     def score(self, fact: Fact) -> Score:
         """Points per factor (which add up to the total), probability, band and version."""
         factors = []
-        for name, table in self.points.items():
-            level = BY_NAME[name].level(fact)
-            factors.append(ScoreFactor(factor=name, value=level, points=table[level]))
+        for factor in FACTORS:  # in the code's order, whatever order the file holds
+            if (table := self.points.get(factor.name)) is not None:
+                level = factor.level(fact)
+                factors.append(ScoreFactor(factor=factor.name, value=level, points=table[level]))
         total = sum(f.points for f in factors)
         return Score(
             model_version=self.version,

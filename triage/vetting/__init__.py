@@ -8,9 +8,13 @@ from triage.vetting.service import Vetter
 
 
 def create_vetter(settings: Settings, engine: RuleEngine | None = None) -> Vetter:
-    """A vetter over the rules in `settings.rules_dir`, proved on their golden examples."""
+    """A vetter over the rules in `settings.rules_dir`, proved on their golden examples, and
+    the scored model in `settings.model_dir` (none if that is unset)."""
+    from triage.scoring.model import ScoredModel  # the score builds on vetting's types
+
     rulebook = Rulebook(engine or RuleEngine(), settings.rules_dir)
-    return Vetter(rulebook, home_authority=settings.home_authority)
+    model = ScoredModel.load(settings.model_dir) if settings.model_dir else None
+    return Vetter(rulebook, home_authority=settings.home_authority, model=model)
 
 
 __all__ = ["VettedDecision", "Vetter", "create_vetter"]

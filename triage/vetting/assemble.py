@@ -11,7 +11,7 @@ from triage.notification.fields import postcode_district
 from triage.notification.vocabulary import Classification, LegalStatus, RiskGrade
 from triage.rules.catalogue import Rule, Ruleset
 from triage.rules.fields import flatten
-from triage.vetting.decision import Action, Reason, Suggestion, VettedDecision
+from triage.vetting.decision import Action, Reason, Score, Suggestion, VettedDecision
 
 NO_AREA = "MASH (no area: postcode not in the routing table)"
 
@@ -24,7 +24,9 @@ def assemble(
     ruleset: Ruleset,
     as_of: datetime,
     suggested: list[Suggestion],
+    score: Score | None = None,
 ) -> VettedDecision:
+    """The decision: the higher of the rules' floor and the score's band, with every reason."""
     rules = [ruleset.rule(rule_id) for rule_id in fired]
     floor = RiskGrade.NO_APPARENT_RISK
     flags: list[str] = []
@@ -49,7 +51,7 @@ def assemble(
         police_risk_grade=n.police_risk_grade,
         police_classification=n.police_classification,
         rules_floor=floor,
-        vetted_level=floor,
+        vetted_level=score.band if score and score.band.rank > floor.rank else floor,
         classification=classification,
         reclassified=reclassified,
         flags=flags,
@@ -58,6 +60,7 @@ def assemble(
         suggestions=suggested,
         team=route(n, rules, ruleset),
         ruleset_version=ruleset.version,
+        score=score,
     )
 
 

@@ -120,7 +120,7 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
         ]
     )
     frame = compute_features(episodes, edges_frame(session), targets)
-    columns = {str(name): values for name, values in frame.to_dict("list").items()}
+    columns = {str(name): frame[name].to_numpy().tolist() for name in frame.columns}
     exploited = first_exploitation(episodes)
     facts, suggested = [], []
     for k, (n, (child, _episode)) in enumerate(zip(notifications, located, strict=True)):
@@ -208,6 +208,7 @@ def _evaluate_and_assemble(
                 ruleset=ruleset,
                 as_of=prepared.notifications[k].sent_at,
                 suggested=prepared.suggested[k],
+                score=vetter.score(prepared.facts[k]),
             )
             for k, ids in zip(range(start, stop), fired, strict=True)
         ]

@@ -41,19 +41,18 @@ def placed_out_of_area(n: Notification, ruleset: Ruleset, home_authority: str) -
 def suggestions(n: Notification, ruleset: Ruleset) -> list[Suggestion]:
     """Indicators the circumstances suggest that police did not tick, with the words found."""
     text = n.episode.circumstances
-    # Most circumstances suggest nothing: a plain substring test rules them out cheaply.
-    lowered = text.lower()
-    if not any(word in lowered for word in ruleset.text_words):
+    if not text:
         return []
-    ticked = set(n.episode.indicators)
-    found = []
-    for indicator, pattern in ruleset.text_patterns.items():
-        if indicator in ticked:
-            continue
-        words = sorted({m.group(0).lower() for m in pattern.finditer(text)})
-        if words:
-            found.append(Suggestion(indicator=indicator.value, words=words))
-    return found
+    found: dict[str, set[str]] = {}
+    for match in ruleset.text_pattern.finditer(text):  # one pass, one named group per indicator
+        indicator = match.lastgroup or ""
+        found.setdefault(indicator, set()).add(match.group(0).lower())
+    ticked = {i.value for i in n.episode.indicators}
+    return [
+        Suggestion(indicator=code.value, words=sorted(found[code.value]))
+        for code in ruleset.text_patterns  # in the order the data file lists them
+        if code.value in found and code.value not in ticked
+    ]
 
 
 def build_fact(

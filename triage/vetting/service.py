@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,19 +20,30 @@ from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.rules.book import Rulebook
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
 from triage.vetting.assemble import assemble
-from triage.vetting.decision import VettedDecision, to_json
+from triage.vetting.decision import Score, VettedDecision, to_json
 from triage.vetting.facts import build_fact, suggestions
+
+if TYPE_CHECKING:
+    from triage.scoring.model import ScoredModel
 
 
 class Vetter:
     """Vets notifications with the rulebook's current ruleset."""
 
-    # No scored model is deployed yet: decisions carry the rules' floor alone.
-    model_version = ""
-
-    def __init__(self, rulebook: Rulebook, *, home_authority: str) -> None:
+    def __init__(
+        self, rulebook: Rulebook, *, home_authority: str, model: ScoredModel | None = None
+    ) -> None:
         self.rulebook = rulebook
         self.home_authority = home_authority
+        self.model = model
+
+    @property
+    def model_version(self) -> str:
+        """The deployed score's version, or "" when decisions rest on the rules alone."""
+        return self.model.version if self.model else ""
+
+    def score(self, fact: dict[str, Any]) -> Score | None:
+        return self.model.score(fact) if self.model else None
 
     def vet(
         self,
@@ -61,7 +73,15 @@ class Vetter:
             suggested=suggested,
         )
         fired = self.rulebook.engine.evaluate(ruleset.engine_name, fact)
-        return assemble(n, fired, fact, ruleset=ruleset, as_of=as_of, suggested=suggested)
+        return assemble(
+            n,
+            fired,
+            fact,
+            ruleset=ruleset,
+            as_of=as_of,
+            suggested=suggested,
+            score=self.score(fact),
+        )
 
     def vet_version(self, session: Session, version_id: int, *, now: datetime) -> DecisionRecord:
         """Vet a stored version and keep the decision; an existing one for this ruleset stands."""
