@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         description="The scored model in force (a folder holding model.json); unset for none",
     )
     echo_sql: bool = False
+
+    @field_validator("model_dir", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -8,8 +8,10 @@ factors; they are kept beside the score only to monitor fairness.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from triage.notification.vocabulary import INDICATOR_CATEGORIES, Indicator, IndicatorCategory
@@ -32,7 +34,7 @@ class Factor:
     edges: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def levels(self) -> list[str]:
         if self.categories:
             return list(self.categories)
@@ -50,8 +52,7 @@ class Factor:
             if text not in self.categories:
                 raise ValueError(f"factor {self.name}: unexpected value {value!r}")
             return text
-        position = sum(1 for edge in self.edges if value >= edge)
-        return self.levels[position]
+        return self.levels[bisect_right(self.edges, value)]
 
 
 def _number(value: float) -> str:

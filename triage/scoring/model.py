@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import TypeAdapter
 
 from triage.errors import TriageError
 from triage.notification.vocabulary import RiskGrade
-from triage.scoring.factors import BY_NAME, FACTORS, Fact
+from triage.scoring.factors import BY_NAME, FACTORS, Fact, Factor
 from triage.vetting.decision import Score, ScoreFactor
 
 ARTEFACT = "model.json"
@@ -43,7 +44,7 @@ class ScoredModel:
     provenance: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def version(self) -> str:
         deciding = {"points": self.points, "calibration": self.calibration, "bands": self.bands}
         text = json.dumps(_ADAPTER_PARTS.dump_python(deciding, mode="json"), sort_keys=True)
@@ -63,11 +64,7 @@ class ScoredModel:
 
     def score(self, fact: Fact) -> Score:
         """Points per factor (which add up to the total), probability, band and version."""
-        factors = []
-        for factor in FACTORS:  # in the code's order, whatever order the file holds
-            if (table := self.points.get(factor.name)) is not None:
-                level = factor.level(fact)
-                factors.append(ScoreFactor(factor=factor.name, value=level, points=table[level]))
+        factors = [cells[factor.level(fact)] for factor, cells in self._cells]
         total = sum(f.points for f in factors)
         return Score(
             model_version=self.version,
@@ -76,6 +73,21 @@ class ScoredModel:
             probability=round(self.probability(total), 4),
             band=self.band_of(total),
         )
+
+    @cached_property
+    def _cells(self) -> list[tuple[Factor, dict[str, ScoreFactor]]]:
+        """Each factor's levels as ready-made (immutable) score lines, in the code's order."""
+        return [
+            (
+                factor,
+                {
+                    level: ScoreFactor(factor=factor.name, value=level, points=points)
+                    for level, points in self.points[factor.name].items()
+                },
+            )
+            for factor in FACTORS
+            if factor.name in self.points
+        ]
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
