@@ -59,6 +59,15 @@ def test_a_fact_no_rule_matches_is_simply_no_rules(engine: RuleEngine) -> None:
     assert engine.evaluate("t_none", {"age": 5}) == []
 
 
+def test_thousands_of_facts_matching_nothing_neither_crash_nor_leak_sessions(
+    engine: RuleEngine,
+) -> None:
+    # The engine allows 1,024 live sessions and crashed deleting an unmatched fact's state.
+    engine.register("t_many", {"only": {"age": 99}}, ["only"])
+    answers = engine.evaluate_many("t_many", [{"age": k % 20} for k in range(3_000)])
+    assert answers == [[]] * 3_000
+
+
 def test_an_exception_in_an_action_is_raised_not_swallowed(engine: RuleEngine) -> None:
     def failing(rule_id: str):
         def action(c: Any) -> None:

@@ -161,10 +161,7 @@ def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
         parameters=parameters,
         text_patterns=patterns,
         teams=_teams(directory / "data" / "teams.csv"),
-        text_pattern=re.compile(
-            "|".join(f"(?P<{code.value}>{p.pattern})" for code, p in patterns.items()),
-            re.IGNORECASE,
-        ),
+        text_pattern=_combined(directory / "data" / "text-suggestions.yaml"),
     )
 
 
@@ -303,6 +300,16 @@ def _text_patterns(path: Path) -> dict[Indicator, re.Pattern[str]]:
         alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
         patterns[Indicator(code)] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
     return patterns
+
+
+def _combined(path: Path) -> re.Pattern[str]:
+    """One pattern for every word, a named group per indicator, whole words only: a single
+    pass over the text (checking word edges once per position, not once per word)."""
+    groups = []
+    for code, words in _yaml(path).items():
+        alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
+        groups.append(f"(?P<{code}>{alternatives})")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(groups)})(?!\w)", re.IGNORECASE)
 
 
 def _teams(path: Path) -> dict[str, str]:

@@ -3,7 +3,10 @@
 What the engine does that surprises (measured; see shared/notes/durable-rules.md), and how this
 adapter answers it:
 - `post` fires one rule only, so every evaluation is `assert_fact`: all matching rules fire.
-- A fact that matches no rule raises MessageNotHandledException: that means "no rule fired".
+- A fact that matches no rule raises MessageNotHandledException, and deleting that session's
+  state afterwards crashes the process (measured here: a segmentation fault, every time). So
+  every ruleset gets one more rule, `_evaluated`, that every fact matches; it is left out of
+  the answer, and "no rule fired" is simply an empty list.
 - An exception in an action is swallowed into the state: we read it back and raise it.
 - The action does not say which rule fired: each rule gets its own small callable that records
   its id in the session state.
@@ -28,6 +31,7 @@ from triage.errors import TriageError
 
 FACT_KIND = "notification"
 _FIRED = "fired_"
+_EVALUATED = "_evaluated"
 T = TypeVar("T")
 
 
@@ -79,6 +83,11 @@ class RuleEngine:
                 }
                 for rule_id in order
             }
+            definition[_EVALUATED] = {
+                "all": [{"m": {"kind": FACT_KIND}}],
+                "pri": len(order) + 1,
+                "run": record_fired(_EVALUATED),
+            }
             try:
                 self._call(self._host.set_rulesets, {name: definition})
             except Exception as exc:  # the C core raises a bare Exception with an error code
@@ -98,8 +107,8 @@ class RuleEngine:
         message = {**fact, "sid": sid, "kind": FACT_KIND}
         try:
             state = self._host.assert_fact(name, message)
-        except MessageNotHandledException:
-            return []
+        except MessageNotHandledException as exc:  # `_evaluated` matches every fact
+            raise RuleEngineError(f"ruleset {name} did not take the fact") from exc
         finally:
             self._host.delete_state(name, sid)
         if "exception" in state:

@@ -10,7 +10,6 @@ from triage.notification import Notification
 from triage.notification.fields import postcode_district
 from triage.notification.vocabulary import Classification, LegalStatus, RiskGrade
 from triage.rules.catalogue import Rule, Ruleset
-from triage.rules.fields import flatten
 from triage.vetting.decision import Action, Reason, Score, Suggestion, VettedDecision
 
 NO_AREA = "MASH (no area: postcode not in the routing table)"
@@ -31,7 +30,6 @@ def assemble(
     floor = RiskGrade.NO_APPARENT_RISK
     flags: list[str] = []
     reclassified = False
-    flat = flatten(fact)
     reasons = []
     for rule in rules:
         effect = rule.spec.effect
@@ -43,7 +41,7 @@ def assemble(
         reclassified = reclassified or (
             effect.reclassify_as_missing and n.police_classification is Classification.ABSENT
         )
-        reasons.append(_reason(rule, flat, level if isinstance(level, RiskGrade) else None))
+        reasons.append(_reason(rule, fact, level if isinstance(level, RiskGrade) else None))
     classification = Classification.MISSING if reclassified else n.police_classification
     return VettedDecision(
         police_reference=n.police_reference,
@@ -64,12 +62,16 @@ def assemble(
     )
 
 
-def _reason(rule: Rule, flat: dict[str, Any], level: RiskGrade | None) -> Reason:
+def _reason(rule: Rule, fact: dict[str, Any], level: RiskGrade | None) -> Reason:
+    history = fact["history"]
     return Reason(
         rule_id=rule.id,
         title=rule.spec.title,
         effect=_effect(rule, level),
-        evidence={name: flat.get(name) for name in rule.fields},
+        evidence={
+            name: history.get(name[8:]) if name.startswith("history.") else fact.get(name)
+            for name in rule.fields
+        },
     )
 
 

@@ -165,7 +165,6 @@ def _settled() -> Iterator[None]:
     A batch holds hundreds of thousands of long-lived objects (facts, history frames); each
     collector pass would walk them all again while they cannot be garbage. Freezing them keeps
     the passes short while still collecting what the batch throws away."""
-    gc.collect()
     gc.freeze()
     try:
         yield
