@@ -48,10 +48,9 @@ class Factor:
     def level(self, fact: Fact) -> str:
         value = self.read(fact)
         if self.categories:
-            text = str(value).lower()
-            if text not in self.categories:
+            if value not in self.categories:
                 raise ValueError(f"factor {self.name}: unexpected value {value!r}")
-            return text
+            return str(value)
         return self.levels[bisect_right(self.edges, value)]
 
 

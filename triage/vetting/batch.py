@@ -32,6 +32,7 @@ from triage.vetting.facts import build_fact, suggestions
 from triage.vetting.service import Vetter
 
 NO_CHILD = -1
+_DAYS_SINCE = "days_since_last_episode"  # the one history feature that can be unknown
 CHUNK = 2_000
 
 
@@ -123,10 +124,11 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
     columns = {str(name): frame[name].to_numpy().tolist() for name in frame.columns}
     exploited = first_exploitation(episodes)
     facts, suggested = [], []
-    for k, (n, (child, _episode)) in enumerate(zip(notifications, located, strict=True)):
-        history = {
-            name: value for name in SCALAR_FEATURES if (value := columns[name][k]) == value
-        }  # NaN is the one value not equal to itself: an unknown feature is left out
+    rows = zip(*(columns[name] for name in SCALAR_FEATURES), strict=True)
+    for k, (n, (child, _episode), row) in enumerate(zip(notifications, located, rows, strict=True)):
+        history = dict(zip(SCALAR_FEATURES, row, strict=True))
+        if history[_DAYS_SINCE] != history[_DAYS_SINCE]:  # NaN: no earlier episode, so unknown
+            del history[_DAYS_SINCE]
         linked = (set(columns["companion_child_ids"][k]) | index.companions_of(n)) - {child}
         found = suggestions(n, ruleset)
         facts.append(
