@@ -260,3 +260,8 @@ def test_a_notification_survives_a_csv_round_trip(n: Notification) -> None:
     from triage.notification.reader import from_csv_row
 
     assert parse_notification(from_csv_row(row)) == n
+
+
+def test_an_identifier_with_spaces_is_named_plainly() -> None:
+    errors = errors_of(changed(notification(), **{"child.police_person_id": "P 12"}))
+    assert errors["child.police_person_id"].startswith("not a valid identifier: 'P 12'")

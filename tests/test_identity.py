@@ -189,3 +189,31 @@ def test_similarity_weighs_both_names() -> None:
     same = name_key("Jade", "Collins")
     assert similarity(same, name_key("Jdae", "Collins")) >= 80
     assert similarity(same, name_key("Jade", "Okafor")) < 80
+
+
+def test_confirming_matches_in_a_chain_keeps_every_episode_on_the_living_record(
+    database: Database, clock: FrozenClock
+) -> None:
+    jade = submit(database, clock, child=ANON)
+    jdae = submit(database, clock, child={**ANON, "given_name": "Jdae"})
+    jdea = submit(database, clock, child={**ANON, "given_name": "Jdea"})
+    matches = {frozenset((m.child_id, m.candidate_id)): m.id for m in open_matches(database)}
+    with database.transaction() as session:
+        service.confirm(session, matches[frozenset((jade, jdae))], decided_by="w", now=clock.now)
+    with database.transaction() as session:
+        survivor = service.confirm(
+            session, matches[frozenset((jdae, jdea))], decided_by="w", now=clock.now
+        )
+    assert survivor == jade
+    with database.reading() as session:
+        assert set(session.scalars(select(EpisodeRecord.child_id))) == {jade}
+
+
+def test_the_same_name_and_birthday_with_two_council_ids_is_asked_not_merged(
+    database: Database, clock: FrozenClock
+) -> None:
+    first = submit(database, clock, child={"local_child_id": "LC-1", "police_person_id": None})
+    second = submit(database, clock, child={"local_child_id": "LC-2", "police_person_id": None})
+    assert first != second
+    [match] = open_matches(database)
+    assert "different council ids" in match.reason

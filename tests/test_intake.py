@@ -210,3 +210,23 @@ def test_receipts_record_when_each_version_arrived(database: Database, clock: Fr
             select(NotificationVersion.received_at).order_by(NotificationVersion.version)
         ).all()
     assert times[1] - times[0] == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"police_reference": ' + "1" * 5000 + "}", "a number in it is too long"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("{not json", "not valid JSON"),
+    ],
+)
+def test_unreadable_text_is_quarantined_not_a_crash(
+    database: Database, clock: FrozenClock, tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text(text + "\n" + json.dumps(notification(reference="AFTER")) + "\n")
+    summary = load_file(database, path, clock=clock)
+    assert (summary.counts[Outcome.REJECTED], summary.counts[Outcome.ACCEPTED]) == (1, 1)
+    with database.reading() as session:
+        kept = session.scalars(select(QuarantinedRecord)).one()
+    assert problem in kept.errors[0]["problem"]

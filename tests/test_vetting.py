@@ -304,3 +304,35 @@ def test_batch_and_service_vetting_give_the_same_decisions(database, clock, vett
             child, episode = index.child_of(n)
             one = vetter.vet(session, n, child_id=child, episode_id=episode)
             assert one == decided, n.police_reference
+
+
+def test_a_return_stamped_minutes_after_sending_still_counts_as_returned(
+    database, clock, vetter
+) -> None:
+    payload = quiet(returned_after_hours=3.0, missing_hours=1.0)
+    returned = payload["episode"]["returned_at"]
+    sent = (datetime.fromisoformat(returned) - timedelta(minutes=5)).isoformat()
+    decision = vet(database, clock, vetter, changed(payload, sent_at=sent))
+    assert "return_home_interview" in [a.type for a in decision.actions]
+    assert "still_missing_72h" not in decision.flags
+
+
+def test_the_home_authority_is_recognised_whatever_police_call_it(database, clock, vetter) -> None:
+    for k, name in enumerate(
+        ("Birmingham City Council", "birmingham", "Birmingham Children's Trust")
+    ):
+        child = {
+            "legal_status": "looked_after",
+            "responsible_authority": name,
+            "placement_postcode": "B30 2LS",
+            "police_person_id": f"P-{k}",
+        }
+        decision = vet(database, clock, vetter, quiet(child=child))
+        assert decision.team == "South", name
+    child = {
+        "legal_status": "looked_after",
+        "responsible_authority": "Sandwell Metropolitan Borough Council",
+        "placement_postcode": "B30 2LS",
+        "police_person_id": "P-S",
+    }
+    assert vet(database, clock, vetter, quiet(child=child)).team.startswith("Another authority")

@@ -6,7 +6,6 @@ service's health. Sign-in, roles, the queue and the pages are added on top of it
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,10 +16,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from triage import __version__
-from triage.errors import FieldError
 from triage.intake import Outcome, Receipt, ingest
-from triage.notification import SCHEMA_VERSION, Notification, RawRecord
-from triage.notification.reader import RECORD
+from triage.notification import SCHEMA_VERSION, Notification
+from triage.notification.reader import raw_from_text
 from triage.settings import Settings
 from triage.store import Database, create_database
 from triage.store.tables import ChildRecord, EpisodeRecord, PossibleMatch, QuarantinedRecord
@@ -106,7 +104,7 @@ def create_app(
     async def submit_notification(request: Request) -> JSONResponse:
         """Submit one notification. Resubmitting the same police reference is always safe."""
         body = (await request.body()).decode("utf-8", errors="replace")
-        record = _raw_record(body, source="api")
+        record = raw_from_text(body, source="api")
         receipt = await run_in_threadpool(
             ingest, request.app.state.database, record, vetter=request.app.state.vetter
         )
@@ -118,17 +116,6 @@ def create_app(
         )
 
     return app
-
-
-def _raw_record(body: str, *, source: str) -> RawRecord:
-    try:
-        payload = json.loads(body)
-    except json.JSONDecodeError as exc:
-        error = FieldError(RECORD, f"not valid JSON: {exc.msg} at column {exc.colno}")
-        return RawRecord(source, 1, body, None, error)
-    if not isinstance(payload, dict):
-        return RawRecord(source, 1, body, None, FieldError(RECORD, "not a JSON object"))
-    return RawRecord(source, 1, body, payload)
 
 
 def _receipt_body(receipt: Receipt) -> dict[str, Any]:

@@ -88,8 +88,15 @@ def resolve_child(session: Session, child: Child, *, now: datetime) -> Resolutio
         resolution.note = _disagreement(session, resolution.child_id, key, child)
     else:
         exact = _exact_name_and_birth(session, key, child)
-        if exact:
+        if exact and not _holds_another_local_id(session, exact[0], child.local_child_id):
             resolution = Resolution(exact[0], "name_and_date_of_birth")
+        elif exact:
+            # Same name and birthday, but the council holds them as two children: ask a person.
+            record = _create(session, child, key, now)
+            resolution = Resolution(record.id, "new")
+            resolution.possible_matches = [
+                Candidate(exact[0], 95.0, "same name and date of birth, different council ids")
+            ]
         else:
             record = _create(session, child, key, now)
             resolution = Resolution(record.id, "new")

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from triage.errors import TriageError
+from triage.identity.matching import live_child_id
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord, PossibleMatch
 
 
@@ -43,7 +44,13 @@ def confirm(session: Session, match_id: int, *, decided_by: str, now: datetime) 
     `merged_into_id`, so the decision can be traced.
     """
     match = _open_match(session, match_id)
-    survivor, merged = sorted((match.child_id, match.candidate_id))
+    # Either side may already have been merged by an earlier decision: act on who they are now.
+    live = {live_child_id(session, match.child_id), live_child_id(session, match.candidate_id)}
+    match.status, match.decided_at, match.decided_by = "confirmed", now, decided_by
+    if len(live) == 1:
+        session.flush()
+        return live.pop()
+    survivor, merged = sorted(live)
     session.execute(
         update(EpisodeRecord).where(EpisodeRecord.child_id == merged).values(child_id=survivor)
     )
@@ -51,7 +58,6 @@ def confirm(session: Session, match_id: int, *, decided_by: str, now: datetime) 
         update(ChildIdentifier).where(ChildIdentifier.child_id == merged).values(child_id=survivor)
     )
     session.get_one(ChildRecord, merged).merged_into_id = survivor
-    match.status, match.decided_at, match.decided_by = "confirmed", now, decided_by
     session.flush()
     return survivor
 

@@ -6,7 +6,6 @@ to create the same episode) is retried once and then quarantined with the reason
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -19,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage.errors import FieldError, TriageError
 from triage.intake.service import Outcome, Receipt, VersionVetter, reject, submit
 from triage.notification import RawRecord, read_records
-from triage.notification.reader import RECORD
+from triage.notification.reader import RECORD, raw_from_text
 from triage.quarantine import service as quarantine
 from triage.store import Database
 
@@ -116,15 +115,7 @@ def replay(
     with database.transaction() as session:
         original = quarantine.open_for_replay(session, record_id)
         source = f"replay of quarantine #{record_id}"
-        try:
-            payload = json.loads(fixed)
-        except json.JSONDecodeError as exc:
-            payload = None
-            error: FieldError | None = FieldError(RECORD, f"not valid JSON: {exc.msg}")
-        else:
-            error = None if isinstance(payload, dict) else FieldError(RECORD, "not a JSON object")
-            payload = payload if isinstance(payload, dict) else None
-        record = RawRecord(source, original.position, fixed, payload, error)
+        record = raw_from_text(fixed, source=source, position=original.position)
         now = clock()
         receipt = submit(session, record, now=now, vetter=vetter)
         if receipt.outcome is Outcome.REJECTED:

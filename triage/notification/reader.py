@@ -42,6 +42,29 @@ class RawRecord:
     size: int = 0
 
 
+def raw_from_text(text: str, *, source: str, position: int = 1, size: int = 0) -> RawRecord:
+    """One JSON record as it arrived (a line, a request body, a fixed file), read if it can be."""
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge numbers, deep nests
+        return RawRecord(
+            source, position, text, None, FieldError(RECORD, unreadable_json(exc)), size
+        )
+    if not isinstance(payload, dict):
+        error = FieldError(RECORD, "a notification must be a JSON object")
+        return RawRecord(source, position, text, None, error, size)
+    return RawRecord(source, position, text, payload, None, size)
+
+
+def unreadable_json(exc: Exception) -> str:
+    """Why a text is not a JSON record, in words that hold none of its content."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "not readable: JSON nested too deeply"
+    return "not readable: a number in it is too long"
+
+
 def parse_notification(payload: Any) -> Notification:
     """Validate one payload against the contract, or raise NotificationRejected naming fields."""
     if not isinstance(payload, dict):
@@ -62,6 +85,11 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
             problem = "required field is missing"
         elif kind == "extra_forbidden":
             problem = "unknown field: not part of the notification contract"
+        elif kind == "string_pattern_mismatch":
+            problem = (
+                f"not a valid identifier: {err['input']!r} (letters, digits and / . - _ only, "
+                "starting with a letter or digit)"
+            )
         else:
             problem = err["msg"]
             if problem.startswith("Value error, "):
@@ -92,17 +120,7 @@ def _read_jsonl(handle: TextIO, source: str) -> Iterator[RawRecord]:
         text = line.strip()
         if not text:
             continue
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            error = FieldError(RECORD, f"not valid JSON: {exc.msg} at column {exc.colno}")
-            yield RawRecord(source, number, text, None, error, size)
-            continue
-        if not isinstance(payload, dict):
-            error = FieldError(RECORD, "a notification must be a JSON object")
-            yield RawRecord(source, number, text, None, error, size)
-            continue
-        yield RawRecord(source, number, text, payload, None, size)
+        yield raw_from_text(text, source=source, position=number, size=size)
 
 
 class _ByteCounter:

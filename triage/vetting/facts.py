@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,18 @@ def placed_by_other_authority(n: Notification, home_authority: str) -> bool:
     looked_after = n.child.legal_status is LegalStatus.LOOKED_AFTER
     if not looked_after or not authority:
         return False
-    return authority.casefold() != home_authority.casefold()
+    return authority_key(authority) != authority_key(home_authority)
+
+
+# Words police add to an authority's name that do not change which authority it is.
+_AUTHORITY_NOISE = re.compile(
+    r"\b(metropolitan|borough|city|county|district|council|children'?s|trust|of|the|mbc|cc)\b"
+)
+
+
+def authority_key(name: str) -> str:
+    """ "Birmingham City Council", "birmingham" and "Birmingham Children's Trust" are one."""
+    return "".join(_AUTHORITY_NOISE.sub(" ", name.casefold()).split())
 
 
 def placed_out_of_area(n: Notification, ruleset: Ruleset, home_authority: str) -> bool:
@@ -67,8 +79,9 @@ def build_fact(
 ) -> dict[str, Any]:
     """The flat fact for the rules (field names as in triage/rules/fields.py)."""
     indicators = set(n.episode.indicators)
-    returned = n.episode.returned_at is not None and n.episode.returned_at <= as_of
-    end = n.episode.returned_at if returned and n.episode.returned_at else as_of
+    # A return is known once police report it (it may be stamped minutes after `sent_at`).
+    returned = n.episode.returned_at is not None
+    end = min(n.episode.returned_at, as_of) if n.episode.returned_at else as_of
     hours = max((end - n.episode.last_seen_at).total_seconds() / _HOUR, 0.0)
     return {
         "police_classification": n.police_classification.value,
