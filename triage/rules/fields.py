@@ -6,8 +6,6 @@ its name rather than silently never matching.
 
 from __future__ import annotations
 
-from typing import Any
-
 from triage.history.features import FEATURE_NAMES
 
 NOTIFICATION_FIELDS: dict[str, tuple[type, str]] = {
@@ -45,14 +43,3 @@ HISTORY_FIELDS: dict[str, tuple[type, str]] = {
 }
 
 FACT_FIELDS: dict[str, tuple[type, str]] = {**NOTIFICATION_FIELDS, **HISTORY_FIELDS}
-
-
-def flatten(fact: dict[str, Any]) -> dict[str, Any]:
-    """`{"history": {"a": 1}}` -> `{"history.a": 1}`: how evidence names fields."""
-    out: dict[str, Any] = {}
-    for key, value in fact.items():
-        if isinstance(value, dict):
-            out.update({f"{key}.{k}": v for k, v in value.items()})
-        else:
-            out[key] = value
-    return out

@@ -10,8 +10,8 @@ factor, as `factor_levels` makes them) and learns:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Self
+from collections.abc import Sequence
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -100,9 +100,3 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
         """The logistic regression before rounding to points (a reference for the card)."""
         names = [f.name for f in self.factors]
         return self.logistic_.predict_proba(self.encoder_.transform(X[names]))[:, 1]
-
-    def points_table(self) -> Mapping[str, Mapping[str, int]]:
-        return self.points_
-
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        return np.array([f.name for f in self.factors], dtype=object)
