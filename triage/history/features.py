@@ -202,13 +202,13 @@ def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
     out["earlier_cse_episodes"] = count(c.cse[keep])
     out["earlier_cce_episodes"] = count(c.cce[keep])
     out["earlier_high_grades"] = count(c.high[keep])
-    codes: list[set[str]] = [set() for _ in range(n_targets)]
+    codes: dict[int, set[str]] = {}  # only for targets that have any: most have none
     flagged = c.codes[keep] > 0
     # Few episodes carry exploitation codes, and fewer distinct (target, codes) pairs: loop those.
     combos = np.unique(np.column_stack([target[flagged], c.codes[keep][flagged]]), axis=0)
     for position, code in combos.tolist():
-        codes[position].update(c.code_sets[code])
-    out["earlier_exploitation_indicators"] = [tuple(sorted(found)) for found in codes]
+        codes.setdefault(position, set()).update(c.code_sets[code])
+    out["earlier_exploitation_indicators"] = _tuples(codes, n_targets)
 
     link_age = (links.as_of - links.seen) / _DAY
     linked = (
@@ -217,12 +217,19 @@ def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
         & (links.episode != links.exclude)
         & (links.companion != links.child)
     )
-    companions: list[set[int]] = [set() for _ in range(n_targets)]
-    for position, other in zip(links.target[linked], links.companion[linked], strict=True):
-        companions[position].add(int(other))
-    out["companion_child_ids"] = [tuple(sorted(found)) for found in companions]
-    out["companions_365d"] = np.array([len(found) for found in companions], dtype=np.int64)
+    companions: dict[int, set[int]] = {}
+    for position, other in zip(
+        links.target[linked].tolist(), links.companion[linked].tolist(), strict=True
+    ):
+        companions.setdefault(position, set()).add(other)
+    out["companion_child_ids"] = _tuples(companions, n_targets)
+    out["companions_365d"] = np.array([len(ids) for ids in out["companion_child_ids"]], np.int64)
     return out
+
+
+def _tuples(found: dict[int, set[Any]], n_targets: int) -> list[tuple[Any, ...]]:
+    empty: tuple[Any, ...] = ()
+    return [tuple(sorted(found[k])) if k in found else empty for k in range(n_targets)]
 
 
 def episode_flags(
@@ -250,6 +257,21 @@ def episode_flags(
     return flags, code_sets
 
 
+_CANDIDATE_COLUMNS = (
+    "target",
+    "as_of",
+    "exclude",
+    "episode",
+    "seen",
+    "returned",
+    "absent",
+    "high",
+    "cse",
+    "cce",
+    "codes",
+)
+
+
 def _seconds(times: pd.Series) -> np.ndarray:
     """UTC seconds since the epoch; NaN where there is no time."""
     stamps = pd.to_datetime(times, utc=True)
@@ -265,35 +287,48 @@ def compute_features(
     `episodes` has EPISODE_COLUMNS, `edges` EDGE_COLUMNS (one row per direction of a companion
     link), `targets` TARGET_COLUMNS; times are UTC-aware.
     """
-    t = targets[TARGET_COLUMNS].reset_index(drop=True)
-    t["target"] = np.arange(len(t))
-    t["exclude_episode_id"] = t["exclude_episode_id"].fillna(-1).astype("int64")
+    # Times become seconds and words become flags once per row, before the joins multiply rows.
+    t = pd.DataFrame(
+        {
+            "child_id": targets["child_id"].to_numpy(np.int64),
+            "as_of": _seconds(targets["as_of"]),
+            "exclude": targets["exclude_episode_id"].fillna(-1).to_numpy(np.int64),
+            "target": np.arange(len(targets)),
+        }
+    )
     flags, code_sets = episode_flags(episodes["indicators"].tolist())
-    per_episode = episodes[EPISODE_COLUMNS[:-1]].assign(**flags)
+    per_episode = pd.DataFrame(
+        {
+            "child_id": episodes["child_id"].to_numpy(np.int64),
+            "episode": episodes["episode_id"].to_numpy(np.int64),
+            "seen": _seconds(episodes["last_seen_at"]),
+            "returned": _seconds(episodes["returned_at"]),
+            "absent": (episodes["police_classification"] == "absent").to_numpy(bool),
+            "high": (episodes["police_risk_grade"] == "high").to_numpy(bool),
+            **flags,
+        }
+    )
     pairs = t.merge(per_episode, on="child_id", how="inner")
     candidates = Candidates(
-        target=pairs["target"].to_numpy(np.int64),
-        as_of=_seconds(pairs["as_of"]),
-        exclude=pairs["exclude_episode_id"].to_numpy(np.int64),
-        episode=pairs["episode_id"].to_numpy(np.int64),
-        seen=_seconds(pairs["last_seen_at"]),
-        returned=_seconds(pairs["returned_at"]),
-        absent=(pairs["police_classification"] == "absent").to_numpy(bool),
-        high=(pairs["police_risk_grade"] == "high").to_numpy(bool),
-        cse=pairs["cse"].to_numpy(bool),
-        cce=pairs["cce"].to_numpy(bool),
-        codes=pairs["codes"].to_numpy(np.int64),
-        code_sets=code_sets,
+        **{name: pairs[name].to_numpy() for name in _CANDIDATE_COLUMNS}, code_sets=code_sets
     )
-    joined = t.merge(edges[EDGE_COLUMNS], on="child_id", how="inner")
+    per_link = pd.DataFrame(
+        {
+            "child_id": edges["child_id"].to_numpy(np.int64),
+            "episode": edges["episode_id"].to_numpy(np.int64),
+            "seen": _seconds(edges["last_seen_at"]),
+            "companion": edges["companion_child_id"].to_numpy(np.int64),
+        }
+    )
+    joined = t.merge(per_link, on="child_id", how="inner")
     links = Links(
-        target=joined["target"].to_numpy(np.int64),
-        as_of=_seconds(joined["as_of"]),
-        exclude=joined["exclude_episode_id"].to_numpy(np.int64),
-        episode=joined["episode_id"].to_numpy(np.int64),
-        seen=_seconds(joined["last_seen_at"]),
-        child=joined["child_id"].to_numpy(np.int64),
-        companion=joined["companion_child_id"].to_numpy(np.int64),
+        target=joined["target"].to_numpy(),
+        as_of=joined["as_of"].to_numpy(),
+        exclude=joined["exclude"].to_numpy(),
+        episode=joined["episode"].to_numpy(),
+        seen=joined["seen"].to_numpy(),
+        child=joined["child_id"].to_numpy(),
+        companion=joined["companion"].to_numpy(),
     )
     columns = summarise(candidates, links, len(t))
     return pd.DataFrame(columns, index=targets.index)[FEATURE_NAMES]

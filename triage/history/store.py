@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, String, Text, and_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from triage.history.features import (
@@ -68,8 +69,31 @@ def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tupl
 
 
 def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
-    rows = session.execute(_episode_query(child_ids)).all()
-    frame = pd.DataFrame.from_records(rows, columns=EPISODE_COLUMNS)
+    """Every episode's history columns. For a whole store this is hundreds of thousands of rows:
+    times come back as the database gives them and are parsed by pandas in one go, and the few
+    distinct indicator lists are decoded once each."""
+    query = select(
+        EpisodeRecord.id,
+        EpisodeRecord.child_id,
+        type_coerce(EpisodeRecord.last_seen_at, String),
+        type_coerce(EpisodeRecord.returned_at, String),
+        EpisodeRecord.police_classification,
+        EpisodeRecord.police_risk_grade,
+        type_coerce(EpisodeRecord.indicators, Text),
+    )
+    if child_ids is not None:
+        query = query.where(EpisodeRecord.child_id.in_(list(child_ids)))
+    frame = pd.DataFrame.from_records(session.execute(query).all(), columns=EPISODE_COLUMNS)
+    decoded: dict[str, list[str]] = {}
+
+    def indicators(value: Any) -> Any:
+        if not isinstance(value, str):  # a driver that decodes JSON itself (PostgreSQL)
+            return value
+        if value not in decoded:
+            decoded[value] = json.loads(value)
+        return decoded[value]
+
+    frame["indicators"] = [indicators(value) for value in frame["indicators"]]
     return _with_utc_times(frame, "last_seen_at", "returned_at")
 
 
@@ -80,7 +104,7 @@ def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> p
 
 def _with_utc_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     for column in columns:
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame
 
 

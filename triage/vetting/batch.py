@@ -181,9 +181,10 @@ def _vet_all(
     ruleset: Ruleset,
     on_progress: Callable[[int], None] | None,
 ) -> list[VettedDecision]:
-    prepared = prepare(session, notifications, vetter)
     decisions: list[VettedDecision] = []
     with _settled():
+        prepared = prepare(session, notifications, vetter)
+        gc.freeze()  # the facts too: they live until the batch ends
         _evaluate_and_assemble(prepared, vetter, ruleset, decisions, on_progress)
     return decisions
 
