@@ -45,7 +45,7 @@ def postgres_available() -> None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI must run the PostgreSQL tests: {problem}")
-    pytest.skip(problem)
+    pytest.skip(reason=f"PostgreSQL tests skipped: {problem}")
 
 
 @pytest.fixture

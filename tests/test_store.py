@@ -23,18 +23,22 @@ def test_migrating_twice_is_harmless(database: Database) -> None:
     database.migrate()
 
 
+def a_child(created_at: datetime) -> ChildRecord:
+    return ChildRecord(
+        given_name="Test",
+        family_name="Child",
+        name_key="test|child",
+        date_of_birth=date(2012, 1, 1),
+        sex="female",
+        ethnicity="not_stated",
+        created_at=created_at,
+    )
+
+
 def test_times_come_back_in_utc_whatever_zone_they_were_given_in(database: Database) -> None:
     summer = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=1)))
     with database.transaction() as session:
-        child = ChildRecord(
-            given_name="Test",
-            family_name="Child",
-            name_key="test|child",
-            date_of_birth=date(2012, 1, 1),
-            sex="female",
-            ethnicity="not_stated",
-            created_at=summer,
-        )
+        child = a_child(summer)
         session.add(child)
     with database.reading() as session:
         stored = session.get_one(ChildRecord, child.id).created_at
@@ -44,17 +48,7 @@ def test_times_come_back_in_utc_whatever_zone_they_were_given_in(database: Datab
 
 def test_a_naive_time_is_refused_by_the_store(database: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), database.transaction() as session:
-        session.add(
-            ChildRecord(
-                given_name="Test",
-                family_name="Child",
-                name_key="test|child",
-                date_of_birth=date(2012, 1, 1),
-                sex="female",
-                ethnicity="not_stated",
-                created_at=datetime(2026, 7, 1, 12, 0),
-            )
-        )
+        session.add(a_child(datetime(2026, 7, 1, 12, 0)))
         session.flush()
 
 

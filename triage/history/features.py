@@ -79,31 +79,23 @@ class HistoryFeatures:
 
     @classmethod
     def from_row(cls, row: pd.Series) -> HistoryFeatures:
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            value = row[f.name]
-            if f.name == "days_since_last_episode":
-                values[f.name] = None if pd.isna(value) else float(value)
-            elif f.name == "longest_recent_episode_hours":
-                values[f.name] = float(value)
-            elif f.name in ("earlier_exploitation_indicators", "companion_child_ids"):
-                values[f.name] = tuple(value)
-            else:
-                values[f.name] = int(value)
-        return cls(**values)
+        """One row of the batch frame (`compute_features`) as features."""
+        return cls.from_columns({name: [row[name]] for name in FEATURE_NAMES}, 0)
 
     @classmethod
     def from_columns(cls, columns: dict[str, Any], position: int) -> HistoryFeatures:
+        """Position `position` of `summarise`'s columns, as plain Python values."""
         values = {name: columns[name][position] for name in FEATURE_NAMES}
-        days = values["days_since_last_episode"]
-        values["days_since_last_episode"] = None if np.isnan(days) else float(days)
-        values["longest_recent_episode_hours"] = float(values["longest_recent_episode_hours"])
         for name in FEATURE_NAMES:
-            if name not in _LISTS and name not in (
-                "days_since_last_episode",
-                "longest_recent_episode_hours",
-            ):
-                values[name] = int(values[name])
+            value = values[name]
+            if name in _LISTS:
+                values[name] = tuple(value)
+            elif name == "days_since_last_episode":
+                values[name] = None if pd.isna(value) else float(value)
+            elif name == "longest_recent_episode_hours":
+                values[name] = float(value)
+            else:
+                values[name] = int(value)
         return cls(**values)
 
     @classmethod

@@ -111,7 +111,7 @@ class Ruleset:
     version: str
     rules: tuple[Rule, ...]
     parameters: dict[str, Any]
-    text_patterns: dict[Indicator, re.Pattern[str]]
+    suggestible: tuple[Indicator, ...]  # indicators the free text can suggest, in file order
     teams: dict[str, str]
     text_pattern: re.Pattern[str]  # every suggestion word, one named group per indicator
 
@@ -154,14 +154,14 @@ def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
         rules.append(rule)
     if not rules:
         raise RuleFileError(directory / "catalogue", None, "no rule files found")
-    patterns = _text_patterns(directory / "data" / "text-suggestions.yaml")
+    suggestible, text_pattern = _text_suggestions(directory / "data" / "text-suggestions.yaml")
     return Ruleset(
         version=ruleset_version(directory),
         rules=tuple(rules),
         parameters=parameters,
-        text_patterns=patterns,
+        suggestible=suggestible,
         teams=_teams(directory / "data" / "teams.csv"),
-        text_pattern=_combined(directory / "data" / "text-suggestions.yaml"),
+        text_pattern=text_pattern,
     )
 
 
@@ -287,29 +287,22 @@ class _ConditionChecker:
         return value
 
 
-def _text_patterns(path: Path) -> dict[Indicator, re.Pattern[str]]:
+def _text_suggestions(path: Path) -> tuple[tuple[Indicator, ...], re.Pattern[str]]:
+    """The indicators the free text can suggest (in file order) and one pattern for them all:
+    a named group per indicator, whole words only, so the text is scanned once."""
     data = _yaml(path)
     if not isinstance(data, dict):
         raise RuleFileError(path, None, "must map indicator codes to lists of words")
-    patterns = {}
+    groups = []
     for code, words in data.items():
         if code not in Indicator.__members__.values():
             raise RuleFileError(path, None, f"unknown indicator code {code!r}")
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
             raise RuleFileError(path, None, f"{code}: must be a list of words")
         alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
-        patterns[Indicator(code)] = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-    return patterns
-
-
-def _combined(path: Path) -> re.Pattern[str]:
-    """One pattern for every word, a named group per indicator, whole words only: a single
-    pass over the text (checking word edges once per position, not once per word)."""
-    groups = []
-    for code, words in _yaml(path).items():
-        alternatives = "|".join(re.escape(w.lower()) for w in sorted(words, key=len, reverse=True))
         groups.append(f"(?P<{code}>{alternatives})")
-    return re.compile(rf"(?<!\w)(?:{'|'.join(groups)})(?!\w)", re.IGNORECASE)
+    pattern = re.compile(rf"(?<!\w)(?:{'|'.join(groups)})(?!\w)", re.IGNORECASE)
+    return tuple(Indicator(code) for code in data), pattern
 
 
 def _teams(path: Path) -> dict[str, str]:

@@ -24,7 +24,6 @@ from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, identifie
 from triage.identity.names import name_key
 from triage.notification import Notification
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
-from triage.rules.catalogue import Ruleset
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord
 from triage.vetting.assemble import assemble
 from triage.vetting.decision import Suggestion, VettedDecision
@@ -157,7 +156,30 @@ def vet_batch(
 ) -> list[VettedDecision]:
     """Decisions for every notification, each as of when it was sent, against the store."""
     ruleset = vetter.rulebook.current
-    return _vet_all(session, notifications, vetter, ruleset, on_progress)
+    decisions: list[VettedDecision] = []
+    with _settled():
+        prepared = prepare(session, notifications, vetter)
+        gc.freeze()  # the facts too: they live until the batch ends
+        for start in range(0, len(notifications), CHUNK):
+            stop = min(start + CHUNK, len(notifications))
+            fired = vetter.rulebook.engine.evaluate_many(
+                ruleset.engine_name, prepared.facts[start:stop]
+            )
+            decisions += [
+                assemble(
+                    notifications[k],
+                    ids,
+                    prepared.facts[k],
+                    ruleset=ruleset,
+                    as_of=notifications[k].sent_at,
+                    suggested=prepared.suggested[k],
+                    score=vetter.score(prepared.facts[k]),
+                )
+                for k, ids in zip(range(start, stop), fired, strict=True)
+            ]
+            if on_progress:
+                on_progress(stop - start)
+    return decisions
 
 
 @contextmanager
@@ -172,47 +194,3 @@ def _settled() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-def _vet_all(
-    session: Session,
-    notifications: Sequence[Notification],
-    vetter: Vetter,
-    ruleset: Ruleset,
-    on_progress: Callable[[int], None] | None,
-) -> list[VettedDecision]:
-    decisions: list[VettedDecision] = []
-    with _settled():
-        prepared = prepare(session, notifications, vetter)
-        gc.freeze()  # the facts too: they live until the batch ends
-        _evaluate_and_assemble(prepared, vetter, ruleset, decisions, on_progress)
-    return decisions
-
-
-def _evaluate_and_assemble(
-    prepared: Prepared,
-    vetter: Vetter,
-    ruleset: Ruleset,
-    decisions: list[VettedDecision],
-    on_progress: Callable[[int], None] | None,
-) -> None:
-    notifications = prepared.notifications
-    for start in range(0, len(notifications), CHUNK):
-        stop = min(start + CHUNK, len(notifications))
-        fired = vetter.rulebook.engine.evaluate_many(
-            ruleset.engine_name, prepared.facts[start:stop]
-        )
-        decisions += [
-            assemble(
-                prepared.notifications[k],
-                ids,
-                prepared.facts[k],
-                ruleset=ruleset,
-                as_of=prepared.notifications[k].sent_at,
-                suggested=prepared.suggested[k],
-                score=vetter.score(prepared.facts[k]),
-            )
-            for k, ids in zip(range(start, stop), fired, strict=True)
-        ]
-        if on_progress:
-            on_progress(stop - start)

@@ -62,7 +62,7 @@ def suggestions(n: Notification, ruleset: Ruleset) -> list[Suggestion]:
     ticked = {i.value for i in n.episode.indicators}
     return [
         Suggestion(indicator=code.value, words=sorted(found[code.value]))
-        for code in ruleset.text_patterns  # in the order the data file lists them
+        for code in ruleset.suggestible  # in the order the data file lists them
         if code.value in found and code.value not in ticked
     ]
 
