@@ -26,7 +26,7 @@ city: $(CITY)/notifications.jsonl
 ## Start the service on SQLite (var/triage.db) with a synthetic city's year loaded.
 run: $(STAMP) city
 	$(BIN)/triage load $(CITY)/notifications.jsonl
-	$(BIN)/triage serve
+	$(BIN)/triage serve --demo
 
 ## Run every test (SQLite and PostgreSQL; PostgreSQL must be reachable in CI).
 test: $(STAMP)

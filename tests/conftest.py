@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
@@ -119,3 +121,90 @@ def rulebook(engine: RuleEngine, rules_dir: Path) -> Rulebook:
 @pytest.fixture
 def vetter(rulebook: Rulebook) -> Vetter:
     return Vetter(rulebook, home_authority="Birmingham")
+
+
+# The service: an app over the test database, with one account per role ----------------------
+
+PASSWORD = "correct horse battery staple"
+ACCOUNTS = {
+    "police_feed": ("police", "West Midlands Police feed"),
+    "mash_worker": ("sam", "Sam Patel"),
+    "panel_chair": ("jo", "Jo Williams"),
+    "analyst": ("priya", "Priya Shah"),
+    "admin": ("chris", "Chris Evans"),
+}
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """The test password's Argon2 hash, computed once: hashing is slow on purpose."""
+    from pwdlib import PasswordHash
+
+    return PasswordHash.recommended().hash(PASSWORD)
+
+
+@pytest.fixture
+def accounts(database: Database, clock: FrozenClock, password_hash: str) -> dict[str, str]:
+    """One account per role (and a second MASH worker, `alex`); role -> username."""
+    from triage.store.tables import UserRecord
+
+    people = [*ACCOUNTS.items(), ("mash_worker", ("alex", "Alex Morgan"))]
+    with database.transaction() as session:
+        for role, (username, name) in people:
+            session.add(
+                UserRecord(
+                    username=username,
+                    display_name=name,
+                    role=role,
+                    password_hash=password_hash,
+                    active=True,
+                    created_at=clock(),
+                )
+            )
+    return {role: username for role, (username, _name) in ACCOUNTS.items()}
+
+
+@pytest.fixture
+def app_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"secret_key": SecretStr("s" * 40)})
+
+
+@pytest.fixture
+def client(
+    app_settings: Settings,
+    database: Database,
+    vetter: Vetter,
+    clock: FrozenClock,
+    accounts: dict[str, str],
+) -> Iterator[TestClient]:
+    from triage.api import create_app
+
+    app = create_app(app_settings, database=database, vetter=vetter, clock=clock)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def token(client: TestClient, username: str) -> dict[str, str]:
+    """Authorization headers for `username` (signed in through the API)."""
+    response = client.post("/api/v1/token", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def headers(
+    client: TestClient, database: Database, clock: FrozenClock, accounts: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """Authorization headers by role, and for `alex` (a second MASH worker), issued by the app
+    as `POST /api/v1/token` would (that endpoint has tests of its own)."""
+    from triage.accounts import get_by_username
+
+    tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
+    signed_in = {}
+    with database.reading() as session:
+        for key, username in [*accounts.items(), ("alex", "alex")]:
+            user = get_by_username(session, username)
+            assert user is not None
+            issued = tokens.issue(user_id=user.id, role=user.role, now=clock())
+            signed_in[key] = {"Authorization": f"Bearer {issued}"}
+    return signed_in

@@ -26,7 +26,9 @@ app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=F
 quarantine_app = typer.Typer(no_args_is_help=True, help="Rejected records: list, show, replay.")
 matches_app = typer.Typer(no_args_is_help=True, help="Possible identity matches to decide.")
 app.add_typer(quarantine_app, name="quarantine")
+users_app = typer.Typer(no_args_is_help=True, help="Accounts: add, list, deactivate.")
 app.add_typer(matches_app, name="matches")
+app.add_typer(users_app, name="users")
 console = Console()
 
 
@@ -372,12 +374,91 @@ def migrate() -> None:
 def serve(
     host: str = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Create demo accounts (development only) and print sign-ins")
+    ] = False,
 ) -> None:
-    """Start the HTTP service."""
+    """Start the HTTP service: the pages at / and the API at /api/v1."""
     import uvicorn
 
+    from triage.accounts.demo import ensure_demo_accounts
+    from triage.accounts.roles import DESCRIPTIONS
     from triage.api import create_app
 
     settings = get_settings()
-    console.print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/v1/docs)")
+    if demo:
+        if settings.environment != "development":
+            raise _fail("demo accounts are for development only")
+        with create_database(settings).transaction() as session:
+            sign_ins = ensure_demo_accounts(session, now=datetime.now(UTC))
+        table = Table(title="Demo sign-ins (new passwords every start)")
+        for column in ("role", "username", "password"):
+            table.add_column(column)
+        for sign_in in sign_ins:
+            table.add_row(DESCRIPTIONS[sign_in.role], sign_in.username, sign_in.password)
+        console.print(table)
+    console.print(
+        f"Open http://{host}:{port}/ to sign in  (API docs: http://{host}:{port}/api/v1/docs)"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[
+        str, typer.Option(help="police_feed, mash_worker, panel_chair, analyst or admin")
+    ],
+    name: Annotated[str, typer.Option(help="The name shown to others")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Add an account (the password is asked for, never shown, and stored only as a hash)."""
+    from triage.accounts import Role, create_user
+    from triage.accounts.service import UserError
+
+    if role not in {r.value for r in Role}:
+        raise _fail(f"role: {role!r} is not one of {', '.join(r.value for r in Role)}")
+    try:
+        with _database().transaction() as session:
+            user = create_user(
+                session,
+                username=username,
+                display_name=name,
+                role=Role(role),
+                password=password,
+                now=datetime.now(UTC),
+            )
+            console.print(f"Added {user.username} ({user.role}).")
+    except UserError as exc:
+        raise _fail(str(exc)) from exc
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every account with its role and whether it is active."""
+    from sqlalchemy import select
+
+    from triage.store.tables import UserRecord
+
+    table = Table()
+    for column in ("username", "name", "role", "active"):
+        table.add_column(column)
+    with _database().reading() as session:
+        for user in session.scalars(select(UserRecord).order_by(UserRecord.username)):
+            table.add_row(
+                user.username, user.display_name, user.role, "yes" if user.active else "no"
+            )
+    console.print(table)
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str) -> None:
+    """Stop an account at once (its tokens stop working on their next use)."""
+    from triage.accounts import get_by_username
+
+    with _database().transaction() as session:
+        user = get_by_username(session, username)
+        if user is None:
+            raise _fail(f"username: no account {username!r}")
+        user.active = False
+    console.print(f"Deactivated {username}.")

@@ -3,7 +3,9 @@
 TriageError                  base of everything raised on purpose here
 ├── NotificationRejected     a record broke the contract; carries one FieldError per problem
 ├── QuarantineError          a quarantine action that cannot be done (unknown id, already replayed)
-└── ConfigurationError       settings that are unsafe or inconsistent
+├── ConfigurationError       settings that are unsafe or inconsistent
+├── RecordNotFound           a record asked for by its id or reference does not exist
+└── CaseworkRefused          a review, agreement or action that breaks the policy; names the field
 """
 
 from __future__ import annotations
@@ -40,3 +42,19 @@ class QuarantineError(TriageError):
 
 class ConfigurationError(TriageError):
     """Raised when settings are unsafe or inconsistent."""
+
+
+class RecordNotFound(TriageError):
+    """Raised when a record asked for by its id or reference does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind, self.key = kind, key
+        super().__init__(f"no {kind} {key}")
+
+
+class CaseworkRefused(TriageError):
+    """Raised when a review, an agreement or an action breaks the policy; carries the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.error = FieldError(field, problem)
+        super().__init__(str(self.error))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
@@ -29,11 +31,39 @@ class Settings(BaseSettings):
         description="The scored model in force (a folder holding model.json); unset for none",
     )
     echo_sql: bool = False
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses unsafe defaults: it needs a secret key of its own",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sign-in tokens, form tokens and analysts' pseudonyms (32+ characters). "
+        "Unset in development: a fresh one each start, so sign-ins end when the service stops",
+    )
+    token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="How long a sign-in lasts")
+    secure_cookies: bool = Field(
+        default=False, description="Send the sign-in cookie over HTTPS only (set behind TLS)"
+    )
+
+    @property
+    def token_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.token_minutes)
 
     @field_validator("model_dir", mode="before")
     @classmethod
     def _empty_means_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("TRIAGE_SECRET_KEY (32+ characters) is required in production")
+            if not self.secure_cookies:
+                raise ValueError("TRIAGE_SECURE_COOKIES must be true in production (HTTPS only)")
+        elif self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("TRIAGE_SECRET_KEY must be at least 32 characters")
+        return self
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -6,6 +6,10 @@ children ──< child_identifiers          (local child id, police person id: o
              └──< episode_companions          (children seen missing together)
 possible_matches                              (fuzzy identity matches a person must confirm)
 quarantine                                    (rejected records with their errors, replayable)
+decisions ──< reviews ──< review_agreements   (the machine's decision; people's reviews beside it)
+action_completions                            (an action done for an episode, by whom)
+users ──< receipts                            (people and police systems; what each feed sent)
+audit_events                                  (append-only: the database refuses change)
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -215,3 +220,112 @@ class DecisionRecord(Base):
     reclassified: Mapped[bool]
     team: Mapped[str] = mapped_column(String(120))
     body: Mapped[dict[str, Any]]
+
+
+class UserRecord(Base):
+    """A person or a police system that signs in. Only a hash of the password is kept."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class ReviewRecord(Base):
+    """A person's confirmation or override of one machine decision; the decision is untouched.
+
+    `needs_agreement` is set when a "high" is lowered: the review takes effect only once a
+    second person agrees (a `ReviewAgreement`).
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(20))  # confirmed | overridden
+    machine_level: Mapped[str] = mapped_column(String(20))
+    reviewed_level: Mapped[str] = mapped_column(String(20))
+    reason_code: Mapped[str] = mapped_column(String(40))
+    reason_text: Mapped[str | None] = mapped_column(Text)
+    needs_agreement: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+    reviewer: Mapped[UserRecord] = relationship(foreign_keys=[reviewer_id])
+    agreement: Mapped[ReviewAgreement | None] = relationship(back_populates="review")
+
+
+class ReviewAgreement(Base):
+    """A second person's answer to a review that lowers a "high": agreed or refused, once."""
+
+    __tablename__ = "review_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), unique=True)
+    agreed: Mapped[bool] = mapped_column(Boolean)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    review: Mapped[ReviewRecord] = relationship(back_populates="agreement")
+    by: Mapped[UserRecord] = relationship(foreign_keys=[by_id])
+
+
+class ActionCompletion(Base):
+    """An action a decision asked for (an RHI offer, a strategy discussion) marked done."""
+
+    __tablename__ = "action_completions"
+    __table_args__ = (UniqueConstraint("episode_id", "action_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    action_type: Mapped[str] = mapped_column(String(40))
+    completed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime]
+
+    completed_by: Mapped[UserRecord] = relationship()
+
+
+class SubmissionReceipt(Base):
+    """What a police feed sent and what it was told, so it can read its own receipts back."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    received_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(20))
+    police_reference: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int | None]
+    vetted_level: Mapped[str | None] = mapped_column(String(20))
+    quarantine_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine.id"))
+    errors: Mapped[list[Any]]
+
+
+class AuditEvent(Base):
+    """Who did or saw what, when, to which record. Insert only: triggers refuse UPDATE and DELETE.
+
+    `detail` never holds names, dates of birth or addresses; records are named by their ids.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    record_type: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]]
+
+
+Index("ix_audit_events_record", AuditEvent.record_type, AuditEvent.record_id)

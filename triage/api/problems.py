@@ -1,0 +1,138 @@
+"""Every error in one shape (RFC 9457 problem details): type, title, status, detail, and the
+fields at fault with the problem in each. Pages get the same facts as an HTML page instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.errors import CaseworkRefused, FieldError, QuarantineError, RecordNotFound
+
+PROBLEM_TYPES = "https://schemas.invalid/triage/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Dotted path of the field at fault, e.g. child.date_of_birth")
+    problem: str
+
+
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": PROBLEM_TYPES + "refused",
+                    "title": "The request cannot be done as asked",
+                    "status": 422,
+                    "detail": "reason: choose the reason for the override",
+                    "errors": [
+                        {"field": "reason", "problem": "choose the reason for the override"}
+                    ],
+                }
+            ]
+        }
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+class ProblemException(Exception):
+    """Raised by our endpoints to answer with a problem; handled into the one shape."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        title: str,
+        detail: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status, self.kind, self.title, self.detail = status, kind, title, detail
+        self.errors = errors or []
+        self.headers = headers
+
+
+def problem_body(exc: ProblemException) -> dict[str, Any]:
+    return Problem(
+        type=PROBLEM_TYPES + exc.kind,
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail,
+        errors=[FieldProblem(field=e.field, problem=e.problem) for e in exc.errors],
+    ).model_dump()
+
+
+def as_problem(exc: Exception) -> ProblemException:
+    """Our own domain errors and FastAPI's, as problems (anything else is a 500, logged)."""
+    if isinstance(exc, ProblemException):
+        return exc
+    if isinstance(exc, RecordNotFound):
+        return ProblemException(404, "not-found", "Not found", str(exc))
+    if isinstance(exc, CaseworkRefused):
+        return ProblemException(
+            422, "refused", "The request cannot be done as asked", str(exc), [exc.error]
+        )
+    if isinstance(exc, QuarantineError):
+        return ProblemException(
+            409, "quarantine", "The quarantined record cannot be used", str(exc)
+        )
+    if isinstance(exc, RequestValidationError):
+        errors = [
+            FieldError(_field_path(error.get("loc", ())), str(error.get("msg", "is not valid")))
+            for error in exc.errors()
+        ]
+        return ProblemException(
+            422,
+            "invalid-request",
+            "The request is not valid",
+            "; ".join(str(e) for e in errors),
+            errors,
+        )
+    if isinstance(exc, HTTPException):
+        return ProblemException(
+            exc.status_code, f"http-{exc.status_code}", str(exc.detail), headers=exc.headers
+        )
+    raise exc
+
+
+def _field_path(loc: Any) -> str:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+async def problem_response(request: Request, exc: Exception) -> JSONResponse:
+    problem = as_problem(exc)
+    return JSONResponse(
+        jsonable_encoder(problem_body(problem)),
+        status_code=problem.status,
+        media_type=MEDIA_TYPE,
+        headers=problem.headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors an endpoint can answer with."""
+    words = {
+        401: "Not signed in, or the token has expired",
+        403: "Signed in, but this role may not do this",
+        404: "No such record",
+        409: "The record is not in a state that allows this",
+        422: "The request is not valid; each field at fault is named",
+    }
+    return {
+        status: {"model": Problem, "description": words[status], "content": {MEDIA_TYPE: {}}}
+        for status in statuses
+    }

@@ -1,0 +1,55 @@
+"""Signing in for a token (people and police systems alike), and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from triage.accounts import AuthenticationFailed, Role, authenticate
+from triage.api.deps import ServicesDep, SessionDep, allow
+from triage.api.problems import ProblemException, problem_responses
+from triage.api.schemas import Me, Token
+from triage.audit import Actor, record
+from triage.store.tables import UserRecord
+
+router = APIRouter(tags=["sign-in"])
+ANYONE = allow(*Role)
+
+
+@router.post("/token", response_model=Token, responses=problem_responses(401, 422))
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    svc: ServicesDep,
+    session: SessionDep,
+) -> Token:
+    """Exchange a username and password for a bearer token that expires."""
+    now = svc.clock()
+    try:
+        user = authenticate(session, form.username, form.password)
+    except AuthenticationFailed as exc:
+        raise ProblemException(
+            401,
+            "unauthenticated",
+            "Sign-in failed",
+            str(exc),
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from exc
+    record(
+        session,
+        Actor(user.id, user.username, user.role),
+        "sign_in",
+        record_type="user",
+        record_id=user.id,
+        now=now,
+        via="api",
+    )
+    issued = svc.tokens.issue(user_id=user.id, role=user.role, now=now)
+    return Token(access_token=issued, expires_in=int(svc.tokens.lifetime.total_seconds()))
+
+
+@router.get("/me", response_model=Me, responses=problem_responses(401))
+def me(user: Annotated[UserRecord, Depends(ANYONE)]) -> Me:
+    """The signed-in account."""
+    return Me(username=user.username, display_name=user.display_name, role=user.role)

@@ -1,0 +1,119 @@
+"""Writing and reading the audit trail. Writes join the caller's transaction, so a change and its
+audit entry are committed together or not at all.
+
+Details name records by id and say what was done; they never carry names, dates of birth,
+addresses or free text about a child.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from triage.store.tables import AuditEvent
+
+EXPORT_COLUMNS = ("id", "at", "username", "role", "action", "record_type", "record_id", "detail")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a signed-in user, or the service itself (`user_id` None)."""
+
+    user_id: int | None
+    username: str
+    role: str
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    record_type: str,
+    record_id: object,
+    now: datetime,
+    **detail: Any,
+) -> AuditEvent:
+    event = AuditEvent(
+        at=now,
+        user_id=actor.user_id,
+        username=actor.username,
+        role=actor.role,
+        action=action,
+        record_type=record_type,
+        record_id=str(record_id),
+        detail=detail,
+    )
+    session.add(event)
+    return event
+
+
+def _filtered(
+    query: Select[Any], *, action: str | None, username: str | None, record_type: str | None
+) -> Select[Any]:
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if username:
+        query = query.where(AuditEvent.username == username)
+    if record_type:
+        query = query.where(AuditEvent.record_type == record_type)
+    return query
+
+
+def page_of_events(
+    session: Session,
+    *,
+    offset: int,
+    limit: int,
+    action: str | None = None,
+    username: str | None = None,
+    record_type: str | None = None,
+) -> tuple[list[AuditEvent], int]:
+    """Newest first, with the total that match."""
+    filters = {"action": action, "username": username, "record_type": record_type}
+    total = session.scalar(_filtered(select(func.count(AuditEvent.id)), **filters)) or 0
+    rows = session.scalars(
+        _filtered(select(AuditEvent), **filters)
+        .order_by(AuditEvent.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def export_csv(session: Session) -> Iterator[str]:
+    """The whole trail, oldest first, as CSV text in chunks (streamed, never all in memory)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for event in session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    ):
+        writer.writerow(
+            [
+                event.id,
+                event.at.isoformat(),
+                event.username,
+                event.role,
+                event.action,
+                event.record_type,
+                event.record_id,
+                _detail_text(event.detail),
+            ]
+        )
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _detail_text(detail: dict[str, Any]) -> str:
+    return "; ".join(f"{key}={value}" for key, value in sorted(detail.items()))

@@ -1,0 +1,176 @@
+"""What a person sees when they open a notification or a child: read-only views over the store."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from triage.casework.actions import EpisodeAction, actions_of
+from triage.casework.queue import ReviewStatus
+from triage.casework.reviews import (
+    episode_by_reference,
+    latest_decision,
+    reviews_of,
+    status_of_review,
+)
+from triage.errors import RecordNotFound
+from triage.history.store import edges_frame
+from triage.identity.matching import live_child_id
+from triage.store.tables import (
+    ChildRecord,
+    DecisionRecord,
+    EpisodeRecord,
+    NotificationVersion,
+    PossibleMatch,
+    ReviewRecord,
+)
+from triage.vetting.decision import VettedDecision, from_json
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedChild:
+    child_id: int
+    name: str
+    episodes_together: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationView:
+    episode: EpisodeRecord
+    child: ChildRecord
+    payload: dict[str, Any]  # the newest version, exactly as police sent it
+    versions: list[NotificationVersion]
+    decision_record: DecisionRecord | None
+    decision: VettedDecision | None
+    reviews: list[ReviewRecord]
+    status: ReviewStatus
+    level_now: str | None
+    actions: list[EpisodeAction]
+    linked: list[LinkedChild]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    police_reference: str
+    last_seen_at: datetime
+    returned_at: datetime | None
+    police_classification: str
+    police_risk_grade: str
+    vetted_level: str | None
+    flags: list[str]
+    indicators: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChildView:
+    child: ChildRecord
+    timeline: list[TimelineEntry]  # newest first
+    linked: list[LinkedChild]
+    possible_matches: list[PossibleMatch]
+
+
+def notification_view(session: Session, police_reference: str) -> NotificationView:
+    episode = episode_by_reference(session, police_reference)
+    child = session.get_one(ChildRecord, episode.child_id)
+    versions = list(
+        session.scalars(
+            select(NotificationVersion)
+            .where(NotificationVersion.episode_id == episode.id)
+            .order_by(NotificationVersion.version)
+        )
+    )
+    record = latest_decision(session, episode.id)
+    reviews = reviews_of(session, episode.id)
+    current = [r for r in reviews if record is not None and r.decision_id == record.id]
+    status = status_of_review(current[-1] if current else None)
+    if record is None:
+        level_now = None
+    elif status is ReviewStatus.REVIEWED:
+        level_now = current[-1].reviewed_level
+    else:
+        level_now = record.vetted_level
+    return NotificationView(
+        episode=episode,
+        child=child,
+        payload=max(versions, key=lambda v: (v.sent_at, v.version)).payload,
+        versions=versions,
+        decision_record=record,
+        decision=from_json(record.body) if record else None,
+        reviews=reviews,
+        status=status,
+        level_now=level_now,
+        actions=actions_of(session, episode.id),
+        linked=linked_children(session, child.id),
+    )
+
+
+def child_view(session: Session, child_id: int) -> ChildView:
+    if session.get(ChildRecord, child_id) is None:
+        raise RecordNotFound("child", child_id)
+    child = session.get_one(ChildRecord, live_child_id(session, child_id))
+    episodes = session.scalars(
+        select(EpisodeRecord)
+        .where(EpisodeRecord.child_id == child.id)
+        .order_by(EpisodeRecord.last_seen_at.desc())
+    ).all()
+    decisions = _latest_decisions(session, [e.id for e in episodes])
+    timeline = [
+        TimelineEntry(
+            police_reference=e.police_reference,
+            last_seen_at=e.last_seen_at,
+            returned_at=e.returned_at,
+            police_classification=e.police_classification,
+            police_risk_grade=e.police_risk_grade,
+            vetted_level=decisions[e.id].vetted_level if e.id in decisions else None,
+            flags=list(decisions[e.id].body.get("flags", [])) if e.id in decisions else [],
+            indicators=list(e.indicators),
+        )
+        for e in episodes
+    ]
+    matches = session.scalars(
+        select(PossibleMatch).where(
+            PossibleMatch.status == "open",
+            or_(PossibleMatch.child_id == child.id, PossibleMatch.candidate_id == child.id),
+        )
+    ).all()
+    return ChildView(
+        child=child,
+        timeline=timeline,
+        linked=linked_children(session, child.id),
+        possible_matches=list(matches),
+    )
+
+
+def linked_children(session: Session, child_id: int) -> list[LinkedChild]:
+    """Children seen missing with this one (either child named the other), most often first."""
+    edges = edges_frame(session, [child_id])
+    together: Counter[int] = Counter()
+    for child, companion in zip(edges["child_id"], edges["companion_child_id"], strict=True):
+        if child == child_id and companion != child_id:
+            together[int(companion)] += 1
+    if not together:
+        return []
+    names = {
+        c.id: f"{c.given_name} {c.family_name}"
+        for c in session.scalars(select(ChildRecord).where(ChildRecord.id.in_(list(together))))
+    }
+    return [
+        LinkedChild(child_id=other, name=names[other], episodes_together=count)
+        for other, count in together.most_common()
+    ]
+
+
+def _latest_decisions(session: Session, episode_ids: list[int]) -> dict[int, DecisionRecord]:
+    if not episode_ids:
+        return {}
+    rows = session.scalars(
+        select(DecisionRecord)
+        .where(DecisionRecord.episode_id.in_(episode_ids))
+        .order_by(DecisionRecord.id)
+    )
+    return {row.episode_id: row for row in rows}

@@ -1,0 +1,202 @@
+"""Confirming or overriding a vetted decision, and a second person's agreement.
+
+The machine's decision row is never touched: a review sits beside it. Lowering a "high" takes
+effect only when a second person agrees; until then the machine's "high" stands. A review
+always answers the newest decision: if a new version arrived since the reviewer looked, the
+review is refused and they look again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from triage.casework.queue import ReviewStatus
+from triage.casework.reasons import CONFIRMED, review_reasons
+from triage.errors import CaseworkRefused, RecordNotFound
+from triage.notification.vocabulary import RiskGrade
+from triage.store.tables import (
+    DecisionRecord,
+    EpisodeRecord,
+    ReviewAgreement,
+    ReviewRecord,
+    UserRecord,
+)
+
+MIN_DISCRETIONARY_TEXT = 20
+
+
+def episode_by_reference(session: Session, police_reference: str) -> EpisodeRecord:
+    episode = session.scalar(
+        select(EpisodeRecord).where(EpisodeRecord.police_reference == police_reference)
+    )
+    if episode is None:
+        raise RecordNotFound("notification", police_reference)
+    return episode
+
+
+def latest_decision(session: Session, episode_id: int) -> DecisionRecord | None:
+    return session.scalar(
+        select(DecisionRecord)
+        .where(DecisionRecord.episode_id == episode_id)
+        .order_by(DecisionRecord.id.desc())
+        .limit(1)
+    )
+
+
+def reviews_of(session: Session, episode_id: int) -> list[ReviewRecord]:
+    """Every review of every decision on this episode, oldest first."""
+    return list(
+        session.scalars(
+            select(ReviewRecord)
+            .where(ReviewRecord.episode_id == episode_id)
+            .order_by(ReviewRecord.id)
+        )
+    )
+
+
+def status_of_review(review: ReviewRecord | None) -> ReviewStatus:
+    if review is None:
+        return ReviewStatus.AWAITING_REVIEW
+    if review.needs_agreement:
+        if review.agreement is None:
+            return ReviewStatus.AWAITING_AGREEMENT
+        if not review.agreement.agreed:
+            return ReviewStatus.AWAITING_REVIEW
+    return ReviewStatus.REVIEWED
+
+
+def review(
+    session: Session,
+    *,
+    police_reference: str,
+    decision_id: int,
+    reviewer: UserRecord,
+    confirm: bool,
+    level: RiskGrade | None,
+    reason_code: str | None,
+    reason_text: str | None,
+    rules_dir: Path,
+    now: datetime,
+) -> ReviewRecord:
+    """Record a person's confirmation, or their override with a reason."""
+    episode = episode_by_reference(session, police_reference)
+    decision = latest_decision(session, episode.id)
+    if decision is None:
+        raise CaseworkRefused("decision_id", "this notification has not been vetted yet")
+    if decision.id != decision_id:
+        raise CaseworkRefused(
+            "decision_id",
+            f"decision {decision_id} is not the newest for {police_reference} "
+            f"(that is {decision.id}): look at the newest decision and review it",
+        )
+    machine = RiskGrade(decision.vetted_level)
+    text = (reason_text or "").strip() or None
+    if confirm:
+        new_level, code = machine, CONFIRMED
+    else:
+        new_level, code = _check_override(machine, level, reason_code, text, rules_dir)
+    record = ReviewRecord(
+        episode_id=episode.id,
+        decision_id=decision.id,
+        reviewer_id=reviewer.id,
+        outcome="confirmed" if confirm else "overridden",
+        machine_level=machine.value,
+        reviewed_level=new_level.value,
+        reason_code=code,
+        reason_text=text,
+        needs_agreement=machine is RiskGrade.HIGH and new_level is not RiskGrade.HIGH,
+        created_at=now,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _check_override(
+    machine: RiskGrade,
+    level: RiskGrade | None,
+    reason_code: str | None,
+    text: str | None,
+    rules_dir: Path,
+) -> tuple[RiskGrade, str]:
+    if level is None:
+        raise CaseworkRefused("level", "choose the level you are overriding to")
+    if level is machine:
+        raise CaseworkRefused(
+            "level", f"the vetted level is already {machine.value}: confirm it instead"
+        )
+    reasons = review_reasons(rules_dir)
+    if not reason_code:
+        raise CaseworkRefused("reason", "choose the reason for the override")
+    reason = reasons.get(reason_code)
+    if reason is None:
+        raise CaseworkRefused(
+            "reason", f"{reason_code!r} is not an override reason; one of: {', '.join(reasons)}"
+        )
+    raising = level.rank > machine.rank
+    if not reason.allows(raising=raising):
+        way = "raise" if raising else "lower"
+        raise CaseworkRefused("reason", f"{reason.label!r} cannot {way} a level")
+    if reason.kind == "discretionary" and len(text or "") < MIN_DISCRETIONARY_TEXT:
+        raise CaseworkRefused(
+            "reason_text",
+            f"a discretionary override needs your reasons in words "
+            f"(at least {MIN_DISCRETIONARY_TEXT} characters)",
+        )
+    return level, reason.code
+
+
+def agree(
+    session: Session,
+    *,
+    review_id: int,
+    by: UserRecord,
+    agreed: bool,
+    note: str | None,
+    now: datetime,
+) -> ReviewAgreement:
+    """A second person agrees to, or refuses, a review that lowers a "high"."""
+    record = session.get(ReviewRecord, review_id)
+    if record is None:
+        raise RecordNotFound("review", review_id)
+    if not record.needs_agreement:
+        raise CaseworkRefused("review_id", "this review does not need a second person")
+    if record.agreement is not None:
+        answer = "agreed to" if record.agreement.agreed else "refused"
+        raise CaseworkRefused("review_id", f"this review was already {answer}")
+    if record.reviewer_id == by.id:
+        raise CaseworkRefused(
+            "review_id", "a second person must agree: you cannot agree to your own review"
+        )
+    newest = latest_decision(session, record.episode_id)
+    if newest is None or newest.id != record.decision_id:
+        raise CaseworkRefused(
+            "review_id", "a newer decision has arrived since this review; review that instead"
+        )
+    text = (note or "").strip() or None
+    if not agreed and text is None:
+        raise CaseworkRefused("note", "say why you do not agree")
+    agreement = ReviewAgreement(
+        review_id=record.id, agreed=agreed, by_id=by.id, note=text, created_at=now
+    )
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def awaiting_agreement(
+    session: Session, *, offset: int, limit: int
+) -> tuple[list[ReviewRecord], int]:
+    """Reviews that lower a "high" and wait for a second person, oldest first."""
+    query = (
+        select(ReviewRecord)
+        .outerjoin(ReviewAgreement, ReviewAgreement.review_id == ReviewRecord.id)
+        .where(ReviewRecord.needs_agreement.is_(True), ReviewAgreement.id.is_(None))
+    )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(ReviewRecord.id).offset(offset).limit(limit)).all()
+    return list(rows), total

@@ -1,0 +1,511 @@
+"""The pages: sign in, queue, notification (reasons, points, actions, review), child timeline,
+and the audit trail for admins. Sign-in is a signed cookie holding the same token the API uses;
+every form is checked for its CSRF token; every view of a child's record is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+
+from triage.accounts import CASEWORK, AuthenticationFailed, Role, authenticate
+from triage.accounts.roles import DESCRIPTIONS
+from triage.api.deps import SESSION_COOKIE, Services, SessionDep, _user_from_token, services
+from triage.api.problems import ProblemException, as_problem, problem_response
+from triage.audit import Actor, export_csv, page_of_events, record
+from triage.casework import actions as casework_actions
+from triage.casework import reviews
+from triage.casework.queue import ReviewStatus, page_of_queue, teams
+from triage.casework.reasons import review_reasons
+from triage.casework.records import child_view, notification_view
+from triage.errors import CaseworkRefused, FieldError
+from triage.identity.matching import live_child_id
+from triage.notification.vocabulary import RiskGrade
+from triage.store.tables import UserRecord
+from triage.web import csrf
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 25
+
+
+def words(code: object) -> str:
+    """A code as words: `return_home_interview` -> "Return home interview"."""
+    text = str(code).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%d %b %Y %H:%M") if value else ""
+
+
+templates.env.filters["words"] = words
+templates.env.filters["when"] = when
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+class SignInRequired(Exception):
+    """Raised on a page when nobody is signed in: answered by a redirect to the sign-in page."""
+
+
+def _actor(user: UserRecord) -> Actor:
+    return Actor(user.id, user.username, user.role)
+
+
+def page_user(request: Request, session: SessionDep) -> UserRecord:
+    try:
+        return _user_from_token(request.cookies.get(SESSION_COOKIE), services(request), session)
+    except ProblemException as exc:
+        raise SignInRequired from exc
+
+
+def page_roles(*roles: Role) -> Any:
+    allowed = frozenset(roles)
+
+    def check(user: Annotated[UserRecord, Depends(page_user)]) -> UserRecord:
+        if Role(user.role) not in allowed:
+            raise ProblemException(
+                403,
+                "forbidden",
+                "You cannot see this page",
+                f"Signed in as {DESCRIPTIONS[Role(user.role)]}: this page is for "
+                + " and ".join(DESCRIPTIONS[r] for r in sorted(allowed))
+                + ".",
+            )
+        return user
+
+    return check
+
+
+CaseUser = Annotated[UserRecord, Depends(page_roles(*CASEWORK))]
+AdminUser = Annotated[UserRecord, Depends(page_roles(Role.ADMIN))]
+
+
+async def checked_form(request: Request) -> FormData:
+    form = await request.form()
+    secret = services(request).csrf_secret
+    submitted = form.get(csrf.FIELD)
+    if not csrf.valid(
+        secret, request.cookies.get(csrf.COOKIE), submitted if isinstance(submitted, str) else None
+    ):
+        raise ProblemException(
+            403,
+            "csrf",
+            "This form has expired",
+            "The form could not be checked. Go back, reload the page and try again.",
+        )
+    return form
+
+
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    status: int = 200,
+    user: UserRecord | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    svc = services(request)
+    token = request.cookies.get(csrf.COOKIE)
+    fresh = token is None or not csrf.valid(svc.csrf_secret, token, token)
+    if fresh:
+        token = csrf.new_token(svc.csrf_secret)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "role_name": DESCRIPTIONS.get(Role(user.role)) if user else None,
+            "csrf_field": csrf.FIELD,
+            "csrf_token": token,
+            **context,
+        },
+        status_code=status,
+    )
+    if fresh:
+        response.set_cookie(
+            csrf.COOKIE,
+            token or "",
+            httponly=True,
+            samesite="strict",
+            secure=svc.settings.secure_cookies,
+            path="/",
+        )
+    return response
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+async def error_handler(request: Request, exc: Exception) -> Response:
+    """The API answers problems; pages answer a page (or send people to sign in)."""
+    if request.url.path.startswith("/api/"):
+        return await problem_response(request, exc)
+    problem = as_problem(exc)
+    if problem.status == 401:
+        return _see_other("/sign-in?next=" + quote(request.url.path))
+    return render(request, "error.html", status=problem.status, problem=problem)
+
+
+def sign_in_required(request: Request, exc: Exception) -> Response:
+    return _see_other("/sign-in?next=" + quote(request.url.path))
+
+
+# Sign in and out ----------------------------------------------------------------------------
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "sign_in.html", next=_safe_next(next), errors=[])
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
+    svc = services(request)
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = _safe_next(str(form.get("next", "/")))
+    errors = [
+        FieldError(name, f"Enter your {name}")
+        for name, value in (("username", username), ("password", password))
+        if not value
+    ]
+    if not errors:
+        try:
+            user = authenticate(session, username, password)
+        except AuthenticationFailed:
+            errors = [FieldError("username", "The username or password is not right")]
+    if errors:
+        return render(
+            request, "sign_in.html", status=422, next=target, errors=errors, username=username
+        )
+    now = svc.clock()
+    record(
+        session,
+        _actor(user),
+        "sign_in",
+        record_type="user",
+        record_id=user.id,
+        now=now,
+        via="pages",
+    )
+    response = _see_other(target)
+    response.set_cookie(
+        SESSION_COOKIE,
+        svc.tokens.issue(user_id=user.id, role=user.role, now=now),
+        max_age=int(svc.tokens.lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(form: Form) -> Response:
+    response = _see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(user: Annotated[UserRecord, Depends(page_user)]) -> Response:
+    if Role(user.role) in CASEWORK:
+        return _see_other("/queue")
+    if user.role == Role.ADMIN:
+        return _see_other("/audit")
+    raise ProblemException(
+        403,
+        "forbidden",
+        "There are no pages for your role",
+        f"{DESCRIPTIONS[Role(user.role)]} accounts use the API: see /api/v1/docs.",
+    )
+
+
+# Casework -----------------------------------------------------------------------------------
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    session: SessionDep,
+    user: CaseUser,
+    team: str = "",
+    status: str = ReviewStatus.AWAITING_REVIEW.value,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    svc = services(request)
+    chosen = ReviewStatus(status) if status in ReviewStatus.__members__.values() else None
+    items, total = page_of_queue(
+        session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, team=team or None, status=chosen
+    )
+    now = svc.clock()
+    record(
+        session,
+        _actor(user),
+        "view_queue",
+        record_type="queue",
+        record_id="-",
+        now=now,
+        team=team,
+        status=status,
+        page=page,
+    )
+    return render(
+        request,
+        "queue.html",
+        user=user,
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        team=team,
+        status=chosen.value if chosen else "all",
+        teams=teams(session),
+        statuses=list(ReviewStatus),
+        now=now,
+    )
+
+
+def _notification_page(
+    request: Request,
+    session: SessionDep,
+    user: UserRecord,
+    police_reference: str,
+    *,
+    status: int = 200,
+    errors: list[FieldError] | None = None,
+    values: dict[str, str] | None = None,
+    done: str = "",
+) -> HTMLResponse:
+    svc = services(request)
+    view = notification_view(session, police_reference)
+    now = svc.clock()
+    record(
+        session,
+        _actor(user),
+        "view_notification",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+        child=view.child.id,
+    )
+    return render(
+        request,
+        "notification.html",
+        status=status,
+        user=user,
+        view=view,
+        now=now,
+        reasons=review_reasons(svc.rules_dir).values(),
+        levels=list(RiskGrade),
+        errors=errors or [],
+        values=values or {},
+        done=done,
+    )
+
+
+@router.get("/notifications/{police_reference}")
+def notification_page(
+    request: Request, session: SessionDep, user: CaseUser, police_reference: str, done: str = ""
+) -> HTMLResponse:
+    return _notification_page(request, session, user, police_reference, done=done)
+
+
+@router.post("/notifications/{police_reference}/review")
+def review_form(
+    request: Request, session: SessionDep, user: CaseUser, police_reference: str, form: Form
+) -> Response:
+    svc = services(request)
+    values = {key: str(value) for key, value in form.items() if key != csrf.FIELD}
+    decision = values.get("decision", "")
+    level = values.get("level") or None
+    try:
+        if decision not in ("confirm", "override"):
+            raise CaseworkRefused("decision", "Choose whether to confirm or override the level")
+        if level is not None and level not in RiskGrade.__members__.values():
+            raise CaseworkRefused("level", "Choose a level from the list")
+        decision_id = int(values.get("decision_id", "0") or 0)
+        now = svc.clock()
+        row = reviews.review(
+            session,
+            police_reference=police_reference,
+            decision_id=decision_id,
+            reviewer=user,
+            confirm=decision == "confirm",
+            level=RiskGrade(level) if level else None,
+            reason_code=values.get("reason") or None,
+            reason_text=values.get("reason_text"),
+            rules_dir=svc.rules_dir,
+            now=now,
+        )
+    except CaseworkRefused as exc:
+        return _notification_page(
+            request,
+            session,
+            user,
+            police_reference,
+            status=422,
+            errors=[exc.error],
+            values=values,
+        )
+    record(
+        session,
+        _actor(user),
+        "review",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+        review=row.id,
+        outcome=row.outcome,
+        machine_level=row.machine_level,
+        reviewed_level=row.reviewed_level,
+        reason=row.reason_code,
+    )
+    return _see_other(f"/notifications/{quote(police_reference)}?done=review#reviews")
+
+
+@router.post("/reviews/{review_id}/agreement")
+def agreement_form(
+    request: Request, session: SessionDep, user: CaseUser, review_id: int, form: Form
+) -> Response:
+    svc = services(request)
+    reference = str(form.get("police_reference", ""))
+    answer = str(form.get("agree", ""))
+    try:
+        if answer not in ("yes", "no"):
+            raise CaseworkRefused("agree", "Choose whether you agree")
+        now = svc.clock()
+        reviews.agree(
+            session,
+            review_id=review_id,
+            by=user,
+            agreed=answer == "yes",
+            note=str(form.get("note", "")),
+            now=now,
+        )
+    except CaseworkRefused as exc:
+        return _notification_page(request, session, user, reference, status=422, errors=[exc.error])
+    record(
+        session,
+        _actor(user),
+        "agree" if answer == "yes" else "refuse_agreement",
+        record_type="episode",
+        record_id=reference,
+        now=now,
+        review=review_id,
+    )
+    return _see_other(f"/notifications/{quote(reference)}?done=agreement#reviews")
+
+
+@router.post("/notifications/{police_reference}/actions/{action_type}/complete")
+def action_form(
+    request: Request,
+    session: SessionDep,
+    user: CaseUser,
+    police_reference: str,
+    action_type: str,
+    form: Form,
+) -> Response:
+    svc = services(request)
+    now = svc.clock()
+    try:
+        casework_actions.complete(
+            session,
+            police_reference=police_reference,
+            action_type=action_type,
+            by=user,
+            note=str(form.get("note", "")),
+            now=now,
+        )
+    except CaseworkRefused as exc:
+        return _notification_page(
+            request, session, user, police_reference, status=422, errors=[exc.error]
+        )
+    record(
+        session,
+        _actor(user),
+        "complete_action",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+        action_type=action_type,
+    )
+    return _see_other(f"/notifications/{quote(police_reference)}?done=action#actions")
+
+
+@router.get("/children/{child_id}")
+def child_page(
+    request: Request, session: SessionDep, user: CaseUser, child_id: int
+) -> HTMLResponse:
+    view = child_view(session, child_id)
+    record(
+        session,
+        _actor(user),
+        "view_child",
+        record_type="child",
+        record_id=live_child_id(session, child_id),
+        now=services(request).clock(),
+    )
+    return render(request, "child.html", user=user, view=view)
+
+
+# Audit ---------------------------------------------------------------------------------------
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    action: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    events, total = page_of_events(
+        session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, action=action or None
+    )
+    return render(
+        request,
+        "audit.html",
+        user=user,
+        events=events,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        action=action,
+    )
+
+
+@router.get("/audit/export.csv")
+def audit_export(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    svc: Services = services(request)
+    record(
+        session, _actor(user), "export_audit", record_type="audit", record_id="-", now=svc.clock()
+    )
+    session.flush()
+    return Response(
+        "".join(export_csv(session)),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
