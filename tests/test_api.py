@@ -559,3 +559,43 @@ def test_health_reports_the_database_and_counts(
     assert body["status"] == "ok"
     assert body["database"] == database.dialect
     assert body["counts"]["episodes"] == 1
+
+
+# The published document ----------------------------------------------------------------------
+
+
+def test_every_request_and_answer_in_the_openapi_document_has_an_example(
+    client: TestClient,
+) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    components = spec["components"]["schemas"]
+
+    def has_example(media: dict[str, Any]) -> bool:
+        schema = media.get("schema", {})
+        if "$ref" in schema:
+            schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+        return any(key in media or key in schema for key in ("example", "examples"))
+
+    missing = [
+        f"{method} {path} {part}"
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        for part, media in [
+            *(
+                (f"request {t}", m)
+                for t, m in operation.get("requestBody", {}).get("content", {}).items()
+            ),
+            *(
+                (f"{status} {t}", m)
+                for status, answer in operation["responses"].items()
+                for t, m in answer.get("content", {}).items()
+            ),
+        ]
+        if not has_example(media)
+    ]
+    assert missing == []
+    assert "police_reference" in json.dumps(
+        spec["paths"]["/api/v1/notifications"]["post"]["requestBody"]["content"][
+            "application/json"
+        ]["schema"]
+    )

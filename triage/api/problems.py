@@ -124,15 +124,56 @@ async def problem_response(request: Request, exc: Exception) -> JSONResponse:
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the errors an endpoint can answer with."""
-    words = {
-        401: "Not signed in, or the token has expired",
-        403: "Signed in, but this role may not do this",
-        404: "No such record",
-        409: "The record is not in a state that allows this",
-        422: "The request is not valid; each field at fault is named",
-    }
+    """OpenAPI entries for the errors an endpoint can answer with, each with an example."""
     return {
-        status: {"model": Problem, "description": words[status], "content": {MEDIA_TYPE: {}}}
+        status: {
+            "model": Problem,
+            "description": _WORDS[status][0],
+            "content": {
+                MEDIA_TYPE: {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "example": {
+                        "type": PROBLEM_TYPES + _WORDS[status][1],
+                        "title": _WORDS[status][2],
+                        "status": status,
+                        "detail": _WORDS[status][3],
+                        "errors": _WORDS[status][4],
+                    },
+                }
+            },
+        }
         for status in statuses
     }
+
+
+_WORDS: dict[int, tuple[str, str, str, str, list[dict[str, str]]]] = {
+    401: (
+        "Not signed in, or the token has expired",
+        "unauthenticated",
+        "Sign in again",
+        "the token has expired; sign in again",
+        [],
+    ),
+    403: (
+        "Signed in, but this role may not do this",
+        "forbidden",
+        "Your role may not do this",
+        "analyst may not; this needs one of: mash_worker, panel_chair",
+        [],
+    ),
+    404: ("No such record", "not-found", "Not found", "no notification WMP-26-999999", []),
+    409: (
+        "The record is not in a state that allows this",
+        "quarantine",
+        "The quarantined record cannot be used",
+        "record 7 was already replayed",
+        [],
+    ),
+    422: (
+        "The request is not valid; each field at fault is named",
+        "refused",
+        "The request cannot be done as asked",
+        "reason: choose the reason for the override",
+        [{"field": "reason", "problem": "choose the reason for the override"}],
+    ),
+}

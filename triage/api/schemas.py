@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -115,7 +115,20 @@ class BatchReceipts(BaseModel):
     receipts: list[SubmissionReceipt]
 
 
+def _page_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """A page's example: one item, taken from the item type's own example."""
+    (item,) = get_args(cls.model_fields["items"].annotation)
+    extra = getattr(item, "model_config", {}).get("json_schema_extra") or {}
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    if examples:
+        schema["examples"] = [{"items": examples[:1], "page": 1, "per_page": 50, "total": 1}]
+
+
 class Page(BaseModel, Generic[T]):
+    """One page of a list, with the total that match."""
+
+    model_config = ConfigDict(json_schema_extra=_page_example)
+
     items: list[T]
     page: int
     per_page: int

@@ -18,7 +18,20 @@ router = APIRouter(tags=["sign-in"])
 ANYONE = allow(*Role)
 
 
-@router.post("/token", response_model=Token, responses=problem_responses(401, 422))
+@router.post(
+    "/token",
+    response_model=Token,
+    responses=problem_responses(401, 422),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "example": {"username": "mash.demo", "password": "your password"}
+                }
+            }
+        }
+    },
+)
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     svc: ServicesDep,

@@ -170,7 +170,7 @@ def list_children(
     "/children/{child_id}",
     tags=["children"],
     response_model=schemas.ChildDetail,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def read_child(
     child_id: int,

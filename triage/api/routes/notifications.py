@@ -111,7 +111,17 @@ def _take(svc: Services, user: UserRecord, text: str, position: int) -> Receipt:
         422: {
             "description": "Rejected; kept in quarantine with each field's problem",
             "model": schemas.SubmissionReceipt,
-            "content": {MEDIA_TYPE: {}},
+            "content": {
+                MEDIA_TYPE: {
+                    "example": {
+                        key: value
+                        for key, value in schemas.StoredReceipt.model_json_schema()["examples"][
+                            0
+                        ].items()
+                        if key != "received_at"
+                    }
+                }
+            },
         },
     },
 )
@@ -224,7 +234,7 @@ def list_receipts(
 @router.get(
     "/receipts/{receipt_id}",
     response_model=schemas.StoredReceipt,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def read_receipt(
     receipt_id: int, session: SessionDep, user: Annotated[UserRecord, Depends(POLICE)]
@@ -239,7 +249,7 @@ def read_receipt(
 @router.get(
     "/notifications/{police_reference}",
     response_model=schemas.NotificationDetail,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def read_notification(
     police_reference: str,
