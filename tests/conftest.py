@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -169,17 +170,31 @@ def app_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"secret_key": SecretStr("s" * 40)})
 
 
+@pytest.fixture(scope="session")
+def scored_model() -> Any:
+    """The shipped scored model (trained on the synthetic city)."""
+    from triage.scoring.model import ScoredModel
+
+    return ScoredModel.load(Path(__file__).resolve().parent.parent / "models" / "synthetic-city")
+
+
+@pytest.fixture
+def scored_vetter(rulebook: Rulebook, scored_model: Any) -> Vetter:
+    """Rules and the shipped score, as the service runs."""
+    return Vetter(rulebook, home_authority="Birmingham", model=scored_model)
+
+
 @pytest.fixture
 def client(
     app_settings: Settings,
     database: Database,
-    vetter: Vetter,
+    scored_vetter: Vetter,
     clock: FrozenClock,
     accounts: dict[str, str],
 ) -> Iterator[TestClient]:
     from triage.api import create_app
 
-    app = create_app(app_settings, database=database, vetter=vetter, clock=clock)
+    app = create_app(app_settings, database=database, vetter=scored_vetter, clock=clock)
     with TestClient(app) as test_client:
         yield test_client
 

@@ -47,7 +47,14 @@ def when(value: datetime | None) -> str:
     return value.astimezone().strftime("%d %b %Y %H:%M") if value else ""
 
 
+def sentence(text: object) -> str:
+    """A message as a sentence: capital first letter, the rest as written."""
+    value = str(text)
+    return value[:1].upper() + value[1:]
+
+
 templates.env.filters["words"] = words
+templates.env.filters["sentence"] = sentence
 templates.env.filters["when"] = when
 
 
@@ -115,7 +122,7 @@ def render(
     request: Request,
     name: str,
     *,
-    status: int = 200,
+    status_code: int = 200,
     user: UserRecord | None = None,
     **context: Any,
 ) -> HTMLResponse:
@@ -134,7 +141,7 @@ def render(
             "csrf_token": token,
             **context,
         },
-        status_code=status,
+        status_code=status_code,
     )
     if fresh:
         response.set_cookie(
@@ -165,7 +172,7 @@ async def error_handler(request: Request, exc: Exception) -> Response:
     problem = as_problem(exc)
     if problem.status == 401:
         return _see_other("/sign-in?next=" + quote(request.url.path))
-    return render(request, "error.html", status=problem.status, problem=problem)
+    return render(request, "error.html", status_code=problem.status, problem=problem)
 
 
 def sign_in_required(request: Request, exc: Exception) -> Response:
@@ -197,7 +204,7 @@ def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
             errors = [FieldError("username", "The username or password is not right")]
     if errors:
         return render(
-            request, "sign_in.html", status=422, next=target, errors=errors, username=username
+            request, "sign_in.html", status_code=422, next=target, errors=errors, username=username
         )
     now = svc.clock()
     record(
@@ -294,7 +301,7 @@ def _notification_page(
     user: UserRecord,
     police_reference: str,
     *,
-    status: int = 200,
+    status_code: int = 200,
     errors: list[FieldError] | None = None,
     values: dict[str, str] | None = None,
     done: str = "",
@@ -314,7 +321,7 @@ def _notification_page(
     return render(
         request,
         "notification.html",
-        status=status,
+        status_code=status_code,
         user=user,
         view=view,
         now=now,
@@ -366,7 +373,7 @@ def review_form(
             session,
             user,
             police_reference,
-            status=422,
+            status_code=422,
             errors=[exc.error],
             values=values,
         )
@@ -406,7 +413,7 @@ def agreement_form(
             now=now,
         )
     except CaseworkRefused as exc:
-        return _notification_page(request, session, user, reference, status=422, errors=[exc.error])
+        return _notification_page(request, session, user, reference, status_code=422, errors=[exc.error])
     record(
         session,
         _actor(user),
@@ -441,7 +448,7 @@ def action_form(
         )
     except CaseworkRefused as exc:
         return _notification_page(
-            request, session, user, police_reference, status=422, errors=[exc.error]
+            request, session, user, police_reference, status_code=422, errors=[exc.error]
         )
     record(
         session,

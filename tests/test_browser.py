@@ -1,0 +1,187 @@
+"""The pages in a real browser (Debian's Chromium driven by Playwright), with axe-core checking
+each page for accessibility problems. The service runs under uvicorn on a free local port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from conftest import PASSWORD
+from factories import notification
+from triage.api import create_app
+from triage.intake import ingest
+from triage.notification.reader import raw_from_text
+from triage.settings import get_settings
+from triage.store import create_database
+from triage.vetting import Vetter
+
+CHROMIUM = os.environ.get("TRIAGE_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the browser tests: no Chromium at {CHROMIUM}")
+        pytest.skip(f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> Iterator[str]:
+    """The service on SQLite with three notifications and an account per role; its address."""
+    from datetime import UTC, datetime
+
+    from triage.store.tables import UserRecord
+
+    settings = get_settings(database_url=f"sqlite:///{tmp_path / 'pages.db'}", secret_key="p" * 40)
+    database = create_database(settings)
+    now = datetime.now(UTC)
+    with database.transaction() as session:
+        for username, name, role in [
+            ("sam", "Sam Patel", "mash_worker"),
+            ("chris", "Chris Evans", "admin"),
+            ("police", "West Midlands Police feed", "police_feed"),
+        ]:
+            session.add(
+                UserRecord(
+                    username=username,
+                    display_name=name,
+                    role=role,
+                    password_hash=password_hash,
+                    active=True,
+                    created_at=now,
+                )
+            )
+    for payload in (
+        notification(reference="WEB-HIGH", police_risk_grade="high"),
+        notification(
+            reference="WEB-MED",
+            child={"police_person_id": "WEB-P-2", "given_name": "Maya", "family_name": "Brooks"},
+        ),
+    ):
+        import json
+
+        ingest(database, raw_from_text(json.dumps(payload), source="test"), vetter=scored_vetter)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, database=database, vetter=scored_vetter),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the service did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        database.dispose()
+
+
+def _sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _accessible(page: Any) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
+    browser: Any, service: str
+) -> None:
+    worker = browser.new_context().new_page()
+    worker.goto(f"{service}/queue")
+    assert worker.url.startswith(f"{service}/sign-in")  # nobody is signed in yet
+    _accessible(worker)
+    _sign_in(worker, service, "sam")
+    assert worker.url == f"{service}/queue"
+    _accessible(worker)
+    rows = worker.locator("table tbody tr")
+    assert rows.count() == 2
+    assert "High" in rows.first.inner_text()
+    rows.first.get_by_role("link").click()
+    assert worker.get_by_role("heading", name="Why: the rules that fired").is_visible()
+    _accessible(worker)
+
+    # A discretionary override without words is refused, naming the field, and keeps the choices.
+    worker.get_by_label("No, override it").check()
+    worker.get_by_label("If you override: the level it should be").select_option("medium")
+    worker.get_by_label("Professional judgement (say why) (a discretionary override)").check()
+    worker.get_by_role("button", name="Save review").click()
+    assert worker.get_by_role("alert").is_visible()
+    assert "needs your reasons in words" in worker.get_by_role("alert").inner_text()
+    _accessible(worker)
+
+    worker.get_by_label("Your reasons in words").fill(
+        "Police confirm the child was with family all along; no exploitation concern."
+    )
+    worker.get_by_role("button", name="Save review").click()
+    assert "Your review is saved" in worker.get_by_role("status").inner_text()
+    reviews = worker.locator("ol.reviews").inner_text()
+    assert "Sam Patel overridden" in reviews and "High to Medium" in reviews
+    assert "with family all along" in reviews
+    assert "Waiting for a second person" in reviews  # lowering a high needs another person
+
+    child = worker.get_by_role("link", name="History of")
+    child.click()
+    assert worker.get_by_role("heading", name="Timeline").is_visible()
+    _accessible(worker)
+
+    admin = browser.new_context().new_page()
+    _sign_in(admin, service, "chris")
+    assert admin.url == f"{service}/audit"
+    trail = admin.locator("table tbody").inner_text()
+    assert "sam (Mash worker)" in trail and "Review" in trail
+    _accessible(admin)
+
+
+def test_a_police_feed_credential_cannot_open_the_pages(browser: Any, service: str) -> None:
+    page = browser.new_context().new_page()
+    _sign_in(page, service, "police")
+    assert page.get_by_role("heading", name="There are no pages for your role").is_visible()
+    response = page.goto(f"{service}/queue")
+    assert response is not None and response.status == 403
+    assert page.get_by_role("heading", name="You cannot see this page").is_visible()
+    assert "WEB-HIGH" not in page.content()
+    _accessible(page)

@@ -1,0 +1,162 @@
+"""The pages without a browser: sign-in, CSRF protection, security headers, who may see what,
+and the context each template is given."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import PASSWORD
+from factories import notification
+
+
+def _csrf(client: TestClient, path: str = "/sign-in") -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, page.text[:500]
+    return match.group(1)
+
+
+def _sign_in(client: TestClient, username: str) -> None:
+    token = _csrf(client)
+    response = client.post(
+        "/sign-in",
+        data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def seeded(client: TestClient, headers: dict[str, dict[str, str]]) -> TestClient:
+    for payload in (
+        notification(reference="P-1", police_risk_grade="high"),
+        notification(reference="P-2", child={"police_person_id": "P-P-2"}),
+    ):
+        assert (
+            client.post(
+                "/api/v1/notifications", json=payload, headers=headers["police_feed"]
+            ).status_code
+            == 201
+        )
+    return client
+
+
+def test_pages_send_security_headers(client: TestClient) -> None:
+    page = client.get("/sign-in")
+    assert page.status_code == 200
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+    cookie = page.headers["set-cookie"]
+    assert "triage_csrf=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient) -> None:
+    _csrf(client)
+    response = client.post("/sign-in", data={"username": "sam", "password": PASSWORD})
+    assert response.status_code == 403
+    assert response.template.name == "error.html"  # type: ignore[attr-defined]
+    assert "triage_session" not in response.headers.get("set-cookie", "")
+    forged = client.post(
+        "/sign-in",
+        data={"username": "sam", "password": PASSWORD, "csrf_token": "made.up"},
+    )
+    assert forged.status_code == 403
+
+
+def test_a_wrong_password_names_the_problem(client: TestClient) -> None:
+    token = _csrf(client)
+    response = client.post(
+        "/sign-in", data={"username": "sam", "password": "not it at all", "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert response.context["errors"][0].field == "username"  # type: ignore[attr-defined]
+    assert "There is a problem" in response.text
+
+
+def test_nobody_signed_in_is_sent_to_sign_in(client: TestClient) -> None:
+    response = client.get("/notifications/P-1", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=/notifications/P-1"
+
+
+def test_a_worker_sees_the_queue_and_a_notification_with_reasons_and_points(
+    seeded: TestClient,
+) -> None:
+    _sign_in(seeded, "sam")
+    queue = seeded.get("/queue")
+    assert queue.template.name == "queue.html"  # type: ignore[attr-defined]
+    items = queue.context["items"]  # type: ignore[attr-defined]
+    assert [i.police_reference for i in items] == ["P-1", "P-2"]
+    detail = seeded.get("/notifications/P-1")
+    view = detail.context["view"]  # type: ignore[attr-defined]
+    assert view.decision.vetted_level == "high"
+    assert view.decision.reasons and view.decision.score is not None
+    for reason in view.decision.reasons:
+        assert reason.rule_id in detail.text
+    assert f"The score: {view.decision.score.total} points" in detail.text
+
+
+def test_a_review_from_the_page_is_saved_and_audited(
+    seeded: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    _sign_in(seeded, "sam")
+    page = seeded.get("/notifications/P-2")
+    decision_id = page.context["view"].decision_record.id  # type: ignore[attr-defined]
+    token = _csrf(seeded, "/notifications/P-2")
+    refused = seeded.post(
+        "/notifications/P-2/review",
+        data={
+            "csrf_token": token,
+            "decision_id": decision_id,
+            "decision": "override",
+            "level": "high",
+        },
+    )
+    assert refused.status_code == 422
+    assert refused.context["errors"][0].field == "reason"  # type: ignore[attr-defined]
+    assert refused.context["values"]["level"] == "high"  # type: ignore[attr-defined]
+    saved = seeded.post(
+        "/notifications/P-2/review",
+        data={
+            "csrf_token": token,
+            "decision_id": decision_id,
+            "decision": "override",
+            "level": "high",
+            "reason": "known_exploitation",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    after = seeded.get("/api/v1/notifications/P-2", headers=headers["mash_worker"]).json()
+    assert (after["level_now"], after["reviews"][0]["reason"]) == ("high", "known_exploitation")
+    trail = seeded.get("/api/v1/audit", params={"action": "review"}, headers=headers["admin"])
+    assert [e["record_id"] for e in trail.json()["items"]] == ["P-2"]
+
+
+@pytest.mark.parametrize("username", ["police", "priya"])
+def test_police_feeds_and_analysts_cannot_open_casework_pages(
+    seeded: TestClient, username: str
+) -> None:
+    _sign_in(seeded, username)
+    for path in ("/queue", "/notifications/P-1", "/children/1", "/audit"):
+        response = seeded.get(path)
+        assert response.status_code == 403, path
+        assert "P-1" not in response.text
+    assert seeded.get("/", follow_redirects=False).status_code == 403
+
+
+def test_an_admin_reads_and_exports_the_audit_trail_from_the_pages(seeded: TestClient) -> None:
+    _sign_in(seeded, "chris")
+    assert seeded.get("/", follow_redirects=False).headers["location"] == "/audit"
+    page = seeded.get("/audit")
+    assert page.context["total"] >= 1  # type: ignore[attr-defined]
+    export = seeded.get("/audit/export.csv")
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "export_audit" in export.text
+    assert seeded.get("/queue").status_code == 403
