@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -43,8 +44,21 @@ def words(code: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+UK = ZoneInfo("Europe/London")
+
+
 def when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%d %b %Y %H:%M") if value else ""
+    """A moment as UK time, as staff read it (stored in UTC)."""
+    return value.astimezone(UK).strftime("%d %b %Y %H:%M") if value else ""
+
+
+def shown(value: object) -> str:
+    """An evidence value as words: lists joined, codes spelt out, booleans as yes or no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(item) for item in value) or "none"
+    return str(value).replace("_", " ")
 
 
 def sentence(text: object) -> str:
@@ -56,6 +70,7 @@ def sentence(text: object) -> str:
 templates.env.filters["words"] = words
 templates.env.filters["sentence"] = sentence
 templates.env.filters["when"] = when
+templates.env.filters["shown"] = shown
 
 
 def mount_static(app: FastAPI) -> None:
@@ -413,7 +428,9 @@ def agreement_form(
             now=now,
         )
     except CaseworkRefused as exc:
-        return _notification_page(request, session, user, reference, status_code=422, errors=[exc.error])
+        return _notification_page(
+            request, session, user, reference, status_code=422, errors=[exc.error]
+        )
     record(
         session,
         _actor(user),
