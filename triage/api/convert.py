@@ -15,7 +15,7 @@ def receipt(row: SubmissionReceipt) -> schemas.StoredReceipt:
     return schemas.StoredReceipt(
         receipt_id=row.id,
         received_at=row.received_at,
-        outcome=row.outcome,  # type: ignore[arg-type]
+        outcome=row.outcome,
         police_reference=row.police_reference,
         version=row.version,
         vetted_level=row.vetted_level,
@@ -61,7 +61,7 @@ def review(row: ReviewRecord) -> schemas.Review:
         review_id=row.id,
         decision_id=row.decision_id,
         reviewer=row.reviewer.display_name,
-        outcome=row.outcome,  # type: ignore[arg-type]
+        outcome=row.outcome,
         machine_level=row.machine_level,
         reviewed_level=row.reviewed_level,
         reason=row.reason_code,

@@ -101,7 +101,10 @@ def as_problem(exc: Exception) -> ProblemException:
         )
     if isinstance(exc, HTTPException):
         return ProblemException(
-            exc.status_code, f"http-{exc.status_code}", str(exc.detail), headers=exc.headers
+            exc.status_code,
+            f"http-{exc.status_code}",
+            str(exc.detail),
+            headers=dict(exc.headers) if exc.headers else None,
         )
     raise exc
 

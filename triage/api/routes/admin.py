@@ -108,7 +108,7 @@ async def replay_quarantined(
     )
     return schemas.SubmissionReceipt(
         receipt_id=None,
-        outcome=receipt.outcome.value,  # type: ignore[arg-type]
+        outcome=receipt.outcome.value,
         police_reference=receipt.police_reference,
         version=receipt.version,
         vetted_level=receipt.vetted_level,
