@@ -599,3 +599,74 @@ def test_every_request_and_answer_in_the_openapi_document_has_an_example(
             "application/json"
         ]["schema"]
     )
+
+
+# Found in review: the level that stands, late versions, stale agreements -----------------------
+
+
+def test_an_older_version_arriving_late_does_not_displace_the_newest_decision(
+    client: TestClient, headers: H
+) -> None:
+    payload = notification(reference="LATE-1", police_risk_grade="high")
+    submit(client, headers, payload)
+    sent = payload["sent_at"]
+    older = changed(low("LATE-1"), sent_at=sent.replace("00:20", "00:10"))
+    receipt = submit(client, headers, older)
+    assert (receipt["outcome"], receipt["vetted_level"]) == ("updated", "high")
+    after = detail(client, headers, "LATE-1")
+    assert after["level_now"] == "high"
+    assert after["notification"]["police_risk_grade"] == "high"
+
+
+def test_undoing_a_persons_raise_to_high_also_needs_a_second_person(
+    client: TestClient, headers: H
+) -> None:
+    submit(client, headers, notification(reference="RAISE-1"))
+    decision_id = detail(client, headers, "RAISE-1")["decision"]["decision_id"]
+    _review(
+        client,
+        headers,
+        "alex",
+        "RAISE-1",
+        decision_id=decision_id,
+        decision="override",
+        level="high",
+        reason="known_exploitation",
+    )
+    undo = _review(
+        client, headers, "mash_worker", "RAISE-1", decision_id=decision_id, decision="confirm"
+    ).json()
+    assert undo["needs_agreement"] is True
+    waiting = detail(client, headers, "RAISE-1")
+    assert (waiting["status"], waiting["level_now"]) == ("awaiting_agreement", "high")
+    analyst_row = client.get("/api/v1/analytics/decisions", headers=headers["analyst"]).json()
+    assert (analyst_row["items"][0]["review_status"], analyst_row["items"][0]["level_now"]) == (
+        "awaiting_agreement",
+        "high",
+    )
+
+
+def test_a_replaced_review_cannot_be_agreed_to_or_listed(client: TestClient, headers: H) -> None:
+    submit(client, headers, high("STALE-1"))
+    decision_id = detail(client, headers, "STALE-1")["decision"]["decision_id"]
+    lowering = _review(
+        client,
+        headers,
+        "mash_worker",
+        "STALE-1",
+        decision_id=decision_id,
+        decision="override",
+        level="medium",
+        reason="duplicate_episode",
+    ).json()
+    _review(client, headers, "panel_chair", "STALE-1", decision_id=decision_id, decision="confirm")
+    listed = client.get("/api/v1/reviews/awaiting-agreement", headers=headers["alex"]).json()
+    assert listed["total"] == 0
+    late = client.post(
+        f"/api/v1/reviews/{lowering['review_id']}/agreement",
+        json={"agree": True},
+        headers=headers["alex"],
+    )
+    assert late.status_code == 422
+    assert "newer review" in late.json()["errors"][0]["problem"]
+    assert detail(client, headers, "STALE-1")["level_now"] == "high"

@@ -160,3 +160,44 @@ def test_an_admin_reads_and_exports_the_audit_trail_from_the_pages(seeded: TestC
     assert export.headers["content-type"].startswith("text/csv")
     assert "export_audit" in export.text
     assert seeded.get("/queue").status_code == 403
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(seeded: TestClient) -> None:
+    _sign_in(seeded, "sam")
+    for path in (
+        "/sign-out",
+        "/notifications/P-1/review",
+        "/reviews/1/agreement",
+        "/notifications/P-1/actions/return_home_interview/complete",
+    ):
+        response = seeded.post(path, data={"decision": "confirm", "agree": "yes"})
+        assert response.status_code == 403, path
+        assert response.context["problem"].kind == "csrf"  # type: ignore[attr-defined]
+
+
+def test_an_agreement_is_audited_against_the_reviews_own_notification(
+    seeded: TestClient, headers: dict[str, dict[str, str]]
+) -> None:
+    decision_id = seeded.get("/api/v1/notifications/P-1", headers=headers["mash_worker"]).json()[
+        "decision"
+    ]["decision_id"]
+    review = seeded.post(
+        "/api/v1/notifications/P-1/reviews",
+        json={
+            "decision_id": decision_id,
+            "decision": "override",
+            "level": "low",
+            "reason": "wrong_child",
+        },
+        headers=headers["alex"],
+    ).json()
+    _sign_in(seeded, "sam")
+    token = _csrf(seeded, "/notifications/P-1")
+    answer = seeded.post(
+        f"/reviews/{review['review_id']}/agreement",
+        data={"csrf_token": token, "agree": "yes", "police_reference": "P-2"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"].startswith("/notifications/P-1")
+    trail = seeded.get("/api/v1/audit", params={"action": "agree"}, headers=headers["admin"])
+    assert [e["record_id"] for e in trail.json()["items"]] == ["P-1"]

@@ -14,7 +14,8 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.casework.queue import latest_decisions, latest_reviews
+from triage.casework.queue import ReviewStatus, latest_decisions, latest_reviews
+from triage.casework.reviews import status_of_review
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion, ReviewRecord
 
 AGE_BANDS = ((0, "under 12"), (12, "12-13"), (14, "14-15"), (16, "16-17"))
@@ -50,6 +51,8 @@ class PseudonymisedDecision:
     probability: float | None
     ruleset_version: str
     model_version: str
+    review_status: str  # awaiting_review, awaiting_agreement or reviewed
+    level_now: str  # what stands: a lowering waiting for agreement has no effect yet
     review_outcome: str | None
     reviewed_level: str | None
     review_reason: str | None
@@ -111,6 +114,14 @@ def _row(
         probability=score.get("probability"),
         ruleset_version=decision.ruleset_version,
         model_version=decision.model_version,
+        review_status=status_of_review(review).value,
+        level_now=(
+            decision.vetted_level
+            if review is None
+            else review.reviewed_level
+            if status_of_review(review) is ReviewStatus.REVIEWED
+            else review.level_before
+        ),
         review_outcome=review.outcome if review else None,
         reviewed_level=review.reviewed_level if review else None,
         review_reason=review.reason_code if review else None,

@@ -172,6 +172,13 @@ _WORDS: dict[int, tuple[str, str, str, str, list[dict[str, str]]]] = {
         "record 7 was already replayed",
         [],
     ),
+    413: (
+        "The request is too large",
+        "too-large",
+        "The request is too large",
+        "25,000,000 bytes; send at most 20,000,000",
+        [],
+    ),
     422: (
         "The request is not valid; each field at fault is named",
         "refused",

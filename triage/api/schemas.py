@@ -474,6 +474,8 @@ class AnalyticsDecision(BaseModel):
         probability=0.46,
         ruleset_version="c7bc36d0...",
         model_version="synthetic-city-8a0c9460eb91",
+        review_status="reviewed",
+        level_now="high",
         review_outcome="confirmed",
         reviewed_level="high",
         review_reason="confirmed",
@@ -498,6 +500,8 @@ class AnalyticsDecision(BaseModel):
     probability: float | None
     ruleset_version: str
     model_version: str
+    review_status: str
+    level_now: str
     review_outcome: str | None
     reviewed_level: str | None
     review_reason: str | None

@@ -90,6 +90,7 @@ def _rows() -> Select[Any]:
     status = status_of(ReviewRecord, ReviewAgreement)
     level_now = case(
         (status == ReviewStatus.REVIEWED.value, ReviewRecord.reviewed_level),
+        (ReviewRecord.id.is_not(None), ReviewRecord.level_before),
         else_=DecisionRecord.vetted_level,
     )
     return (

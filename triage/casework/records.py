@@ -15,6 +15,7 @@ from triage.casework.queue import ReviewStatus
 from triage.casework.reviews import (
     episode_by_reference,
     latest_decision,
+    level_in_force,
     reviews_of,
     status_of_review,
 )
@@ -88,12 +89,7 @@ def notification_view(session: Session, police_reference: str) -> NotificationVi
     reviews = reviews_of(session, episode.id)
     current = [r for r in reviews if record is not None and r.decision_id == record.id]
     status = status_of_review(current[-1] if current else None)
-    if record is None:
-        level_now = None
-    elif status is ReviewStatus.REVIEWED:
-        level_now = current[-1].reviewed_level
-    else:
-        level_now = record.vetted_level
+    level_now = level_in_force(session, record).value if record else None
     return NotificationView(
         episode=episode,
         child=child,

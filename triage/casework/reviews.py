@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from triage.casework.queue import ReviewStatus
+from triage.casework.queue import ReviewStatus, latest_decisions, latest_reviews
 from triage.casework.reasons import CONFIRMED, review_reasons
 from triage.errors import CaseworkRefused, RecordNotFound
 from triage.notification.vocabulary import RiskGrade
@@ -94,6 +95,7 @@ def review(
             f"(that is {decision.id}): look at the newest decision and review it",
         )
     machine = RiskGrade(decision.vetted_level)
+    in_force = level_in_force(session, decision)
     text = (reason_text or "").strip() or None
     if confirm:
         new_level, code = machine, CONFIRMED
@@ -106,14 +108,36 @@ def review(
         outcome="confirmed" if confirm else "overridden",
         machine_level=machine.value,
         reviewed_level=new_level.value,
+        level_before=in_force.value,
         reason_code=code,
         reason_text=text,
-        needs_agreement=machine is RiskGrade.HIGH and new_level is not RiskGrade.HIGH,
+        # Whoever set the "high" in force (the machine or a person), lowering it takes two.
+        needs_agreement=in_force is RiskGrade.HIGH and new_level is not RiskGrade.HIGH,
         created_at=now,
     )
     session.add(record)
     session.flush()
     return record
+
+
+def latest_review(session: Session, decision_id: int) -> ReviewRecord | None:
+    return session.scalar(
+        select(ReviewRecord)
+        .where(ReviewRecord.decision_id == decision_id)
+        .order_by(ReviewRecord.id.desc())
+        .limit(1)
+    )
+
+
+def level_in_force(session: Session, decision: DecisionRecord) -> RiskGrade:
+    """The level that stands: the newest review's once it has effect; while a lowering waits
+    for agreement (or was refused), the level that stood before it; else the machine's."""
+    review = latest_review(session, decision.id)
+    if review is None:
+        return RiskGrade(decision.vetted_level)
+    if status_of_review(review) is ReviewStatus.REVIEWED:
+        return RiskGrade(review.reviewed_level)
+    return RiskGrade(review.level_before)
 
 
 def _check_override(
@@ -177,14 +201,24 @@ def agree(
         raise CaseworkRefused(
             "review_id", "a newer decision has arrived since this review; review that instead"
         )
+    newest_review = latest_review(session, record.decision_id)
+    if newest_review is None or newest_review.id != record.id:
+        raise CaseworkRefused(
+            "review_id", "a newer review has replaced this one; there is nothing to agree to"
+        )
     text = (note or "").strip() or None
     if not agreed and text is None:
         raise CaseworkRefused("note", "say why you do not agree")
     agreement = ReviewAgreement(
         review_id=record.id, agreed=agreed, by_id=by.id, note=text, created_at=now
     )
-    session.add(agreement)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: a lost race leaves the session usable
+            session.add(agreement)
+    except IntegrityError as exc:
+        raise CaseworkRefused(
+            "review_id", "someone answered this review at the same moment; look again"
+        ) from exc
     return agreement
 
 
@@ -192,8 +226,11 @@ def awaiting_agreement(
     session: Session, *, offset: int, limit: int
 ) -> tuple[list[ReviewRecord], int]:
     """Reviews that lower a "high" and wait for a second person, oldest first."""
+    decision_ids, review_ids = latest_decisions(), latest_reviews()
     query = (
         select(ReviewRecord)
+        .join(decision_ids, decision_ids.c.id == ReviewRecord.decision_id)
+        .join(review_ids, review_ids.c.id == ReviewRecord.id)
         .outerjoin(ReviewAgreement, ReviewAgreement.review_id == ReviewRecord.id)
         .where(ReviewRecord.needs_agreement.is_(True), ReviewAgreement.id.is_(None))
     )

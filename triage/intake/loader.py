@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from triage.errors import FieldError, TriageError
 from triage.intake.service import Outcome, Receipt, VersionVetter, reject, submit
@@ -23,6 +24,9 @@ from triage.quarantine import service as quarantine
 from triage.store import Database
 
 Clock = Callable[[], datetime]
+# Called inside the record's own transaction once it is stored or quarantined: whatever it
+# writes (a receipt, an audit entry) is committed with the record or not at all.
+After = Callable[[Session, Receipt], None]
 log = logging.getLogger(__name__)
 
 
@@ -49,6 +53,7 @@ def ingest(
     *,
     clock: Clock = utc_now,
     vetter: VersionVetter | None = None,
+    after: After | None = None,
 ) -> Receipt:
     """Take one record in its own transaction; what cannot be stored is quarantined instead.
 
@@ -59,7 +64,10 @@ def ingest(
     for _attempt in range(3):
         try:
             with database.transaction() as session:
-                return submit(session, record, now=clock(), vetter=vetter)
+                receipt = submit(session, record, now=clock(), vetter=vetter)
+                if after:
+                    after(session, receipt)
+                return receipt
         except SQLAlchemyError as exc:
             failure = exc
         except TriageError as exc:
@@ -68,7 +76,10 @@ def ingest(
     # The exception text can hold the record's values (names, dates of birth): name its kind only.
     problem = f"could not be stored ({type(failure).__name__}); replay it once the cause is fixed"
     with database.transaction() as session:
-        return reject(session, record, [FieldError(RECORD, problem)], now=clock())
+        receipt = reject(session, record, [FieldError(RECORD, problem)], now=clock())
+        if after:
+            after(session, receipt)
+        return receipt
 
 
 def load_records(
@@ -110,6 +121,7 @@ def replay(
     *,
     clock: Clock = utc_now,
     vetter: VersionVetter | None = None,
+    after: After | None = None,
 ) -> Receipt:
     """Submit a corrected version of a quarantined record (its JSON text)."""
     with database.transaction() as session:
@@ -125,4 +137,6 @@ def replay(
             quarantine.mark_replayed(
                 original, police_reference=receipt.police_reference or "", now=now
             )
+        if after:
+            after(session, receipt)
         return receipt

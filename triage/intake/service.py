@@ -73,8 +73,9 @@ def submit(
     receipt = store(session, notification, now=now)
     if vetter is None:
         return receipt
-    # An unchanged resubmission is answered with the decision on the episode's current version.
-    version_id = receipt.version_id or _latest_version_id(session, receipt.episode_id)
+    # The decision is always on the episode's current version (the newest sent): an unchanged
+    # resubmission, or an older version arriving late, must not displace the newest decision.
+    version_id = _latest_version_id(session, receipt.episode_id)
     decision = vetter.vet_version(session, version_id, now=now)
     return replace(receipt, vetted_level=decision.vetted_level)
 

@@ -252,6 +252,7 @@ class ReviewRecord(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # confirmed | overridden
     machine_level: Mapped[str] = mapped_column(String(20))
     reviewed_level: Mapped[str] = mapped_column(String(20))
+    level_before: Mapped[str] = mapped_column(String(20))  # in force when the review was made
     reason_code: Mapped[str] = mapped_column(String(40))
     reason_text: Mapped[str | None] = mapped_column(Text)
     needs_agreement: Mapped[bool] = mapped_column(Boolean)

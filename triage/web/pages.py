@@ -26,10 +26,10 @@ from triage.casework import reviews
 from triage.casework.queue import ReviewStatus, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
-from triage.errors import CaseworkRefused, FieldError
+from triage.errors import CaseworkRefused, FieldError, RecordNotFound
 from triage.identity.matching import live_child_id
 from triage.notification.vocabulary import RiskGrade
-from triage.store.tables import UserRecord
+from triage.store.tables import EpisodeRecord, ReviewRecord, UserRecord
 from triage.web import csrf
 
 HERE = Path(__file__).parent
@@ -245,7 +245,20 @@ def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
 
 
 @router.post("/sign-out")
-def sign_out(form: Form) -> Response:
+def sign_out(request: Request, form: Form, session: SessionDep) -> Response:
+    try:
+        user = page_user(request, session)
+    except SignInRequired:
+        user = None
+    if user is not None:
+        record(
+            session,
+            _actor(user),
+            "sign_out",
+            record_type="user",
+            record_id=user.id,
+            now=services(request).clock(),
+        )
     response = _see_other("/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -368,7 +381,11 @@ def review_form(
             raise CaseworkRefused("decision", "Choose whether to confirm or override the level")
         if level is not None and level not in RiskGrade.__members__.values():
             raise CaseworkRefused("level", "Choose a level from the list")
-        decision_id = int(values.get("decision_id", "0") or 0)
+        if not values.get("decision_id", "").isdigit():
+            raise CaseworkRefused(
+                "decision_id", "The form is missing the decision; reload the page"
+            )
+        decision_id = int(values["decision_id"])
         now = svc.clock()
         row = reviews.review(
             session,
@@ -413,12 +430,16 @@ def agreement_form(
     request: Request, session: SessionDep, user: CaseUser, review_id: int, form: Form
 ) -> Response:
     svc = services(request)
-    reference = str(form.get("police_reference", ""))
+    review = session.get(ReviewRecord, review_id)
+    if review is None:
+        raise RecordNotFound("review", review_id)
+    # The record is the review's own episode, never what the form claims.
+    reference = session.get_one(EpisodeRecord, review.episode_id).police_reference
     answer = str(form.get("agree", ""))
+    now = svc.clock()
     try:
         if answer not in ("yes", "no"):
             raise CaseworkRefused("agree", "Choose whether you agree")
-        now = svc.clock()
         reviews.agree(
             session,
             review_id=review_id,

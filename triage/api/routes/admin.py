@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from triage.accounts import Role
 from triage.analysis import page_of_decisions
@@ -16,7 +16,7 @@ from triage.api import schemas
 from triage.api.deps import PagingDep, ServicesDep, SessionDep, actor_of, allow
 from triage.api.problems import problem_responses
 from triage.audit import export_csv, page_of_events, record
-from triage.intake import replay
+from triage.intake import Receipt, replay
 from triage.quarantine import service as quarantine
 from triage.store.tables import UserRecord
 
@@ -80,31 +80,33 @@ def list_quarantine(
     response_model=schemas.SubmissionReceipt,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def replay_quarantined(
+def replay_quarantined(
     quarantine_id: int,
     body: Annotated[schemas.ReplayRequest, Body()],
-    session: SessionDep,
     svc: ServicesDep,
     user: Annotated[UserRecord, Depends(QUARANTINE)],
 ) -> schemas.SubmissionReceipt:
     """Submit a corrected record in place of a quarantined one. If it still breaks the
     contract it is kept again, linked to the first, and the answer lists the problems."""
-    receipt = await run_in_threadpool(
-        replay,
+
+    def audited(session: Session, receipt: Receipt) -> None:  # in the replay's transaction
+        record(
+            session,
+            actor_of(user),
+            "replay_quarantine",
+            record_type="quarantine",
+            record_id=quarantine_id,
+            now=svc.clock(),
+            outcome=receipt.outcome.value,
+        )
+
+    receipt = replay(
         svc.database,
         quarantine_id,
         json.dumps(body.record),
         clock=svc.clock,
         vetter=svc.vetter,
-    )
-    record(
-        session,
-        actor_of(user),
-        "replay_quarantine",
-        record_type="quarantine",
-        record_id=quarantine_id,
-        now=svc.clock(),
-        outcome=receipt.outcome.value,
+        after=audited,
     )
     return schemas.SubmissionReceipt(
         receipt_id=None,

@@ -44,6 +44,8 @@ router = APIRouter(tags=["notifications"])
 POLICE = allow(Role.POLICE_FEED)
 CASE = allow(*CASEWORK)
 MAX_BATCH = 500
+MAX_BODY = 1_000_000  # bytes: a notification is a few kilobytes
+MAX_BATCH_BODY = 20_000_000
 _STATUS = {
     Outcome.ACCEPTED: 201,
     Outcome.UPDATED: 200,
@@ -90,11 +92,31 @@ def _store_receipt(
     return schemas.SubmissionReceipt(**out.model_dump(exclude={"received_at"}))
 
 
-def _take(svc: Services, user: UserRecord, text: str, position: int) -> Receipt:
-    """Ingest one record in its own transaction. Receipts are written afterwards, in the
-    request's: on SQLite a write held open here would block the next record's."""
+def _take(
+    svc: Services, user: UserRecord, text: str, position: int
+) -> tuple[Receipt, schemas.SubmissionReceipt]:
+    """Ingest one record; its receipt and audit entry are written in the record's own
+    transaction, so a stored notification always has both."""
     raw = raw_from_text(text, source=f"api:{user.username}", position=position)
-    return ingest(svc.database, raw, clock=svc.clock, vetter=svc.vetter)
+    written: list[schemas.SubmissionReceipt] = []
+
+    def after(session: Session, receipt: Receipt) -> None:
+        written.append(_store_receipt(session, svc, user, receipt))
+
+    receipt = ingest(svc.database, raw, clock=svc.clock, vetter=svc.vetter, after=after)
+    return receipt, written[-1]  # the last attempt's: an earlier one may have rolled back
+
+
+async def _body(request: Request, limit: int) -> str:
+    body = await request.body()
+    if len(body) > limit:
+        raise ProblemException(
+            413,
+            "too-large",
+            "The request is too large",
+            f"{len(body):,} bytes; send at most {limit:,}",
+        )
+    return body.decode("utf-8", errors="replace")
 
 
 @router.post(
@@ -107,7 +129,7 @@ def _take(svc: Services, user: UserRecord, text: str, position: int) -> Receipt:
             "description": "An update, or an identical resubmission that changed nothing",
             "model": schemas.SubmissionReceipt,
         },
-        **problem_responses(401, 403),
+        **problem_responses(401, 403, 413),
         422: {
             "description": "Rejected; kept in quarantine with each field's problem",
             "model": schemas.SubmissionReceipt,
@@ -127,14 +149,12 @@ def _take(svc: Services, user: UserRecord, text: str, position: int) -> Receipt:
 )
 async def submit(
     request: Request,
-    session: SessionDep,
     user: Annotated[UserRecord, Depends(POLICE)],
 ) -> JSONResponse:
     """Submit one notification. Resubmitting the same police reference is always safe."""
     svc = services(request)
-    text = (await request.body()).decode("utf-8", errors="replace")
-    receipt = await run_in_threadpool(_take, svc, user, text, 1)
-    body = _store_receipt(session, svc, user, receipt)
+    text = await _body(request, MAX_BODY)
+    receipt, body = await run_in_threadpool(_take, svc, user, text, 1)
     rejected = receipt.outcome is Outcome.REJECTED
     return JSONResponse(
         body.model_dump(mode="json"),
@@ -161,26 +181,23 @@ async def submit(
             },
         }
     },
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 413, 422),
 )
 async def submit_batch(
     request: Request,
-    session: SessionDep,
     user: Annotated[UserRecord, Depends(POLICE)],
 ) -> schemas.BatchReceipts | JSONResponse:
     """Submit up to 500 notifications as a JSON array; each gets its own receipt. A record that
     breaks the contract is quarantined without stopping the others."""
     svc = services(request)
-    text = (await request.body()).decode("utf-8", errors="replace")
+    text = await _body(request, MAX_BATCH_BODY)
     try:
         records = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         records = None
     if not isinstance(records, list):
         # Kept in quarantine like any unreadable record; the receipt says where.
-        kept = _store_receipt(
-            session, svc, user, await run_in_threadpool(_take, svc, user, text, 1)
-        )
+        _receipt, kept = await run_in_threadpool(_take, svc, user, text, 1)
         problem = ProblemException(
             422,
             "invalid-batch",
@@ -197,13 +214,13 @@ async def submit_batch(
             f"{len(records)} records; send at most {MAX_BATCH} at a time",
         )
 
-    def take_all() -> list[Receipt]:
+    def take_all() -> list[schemas.SubmissionReceipt]:
         return [
-            _take(svc, user, json.dumps(item), position)
+            _take(svc, user, json.dumps(item), position)[1]
             for position, item in enumerate(records, start=1)
         ]
 
-    receipts = [_store_receipt(session, svc, user, r) for r in await run_in_threadpool(take_all)]
+    receipts = await run_in_threadpool(take_all)
     return schemas.BatchReceipts(
         counts=dict(Counter(r.outcome for r in receipts)), receipts=receipts
     )

@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=20), nullable=False),
         sa.Column("machine_level", sa.String(length=20), nullable=False),
         sa.Column("reviewed_level", sa.String(length=20), nullable=False),
+        sa.Column("level_before", sa.String(length=20), nullable=False),
         sa.Column("reason_code", sa.String(length=40), nullable=False),
         sa.Column("reason_text", sa.Text(), nullable=True),
         sa.Column("needs_agreement", sa.Boolean(), nullable=False),
