@@ -3,6 +3,8 @@ figures are right on data where the answer is known."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from triage.rules.book import baseline_fact, example_fact
 from triage.scoring import card, evaluation
 from triage.scoring.factors import BY_NAME, FACTORS
 from triage.scoring.model import ModelError, ScoredModel
-from triage.scoring.training import TrainingData, load_training_data, train
+from triage.scoring.training import TrainingData, load_training_data, split, train
 from triage.settings import get_settings
 from triage.store.tables import DecisionRecord
 from triage.synth import generate_city, write_city
@@ -123,7 +125,35 @@ def test_the_card_reports_quality_against_the_ground_truth(model: ScoredModel) -
     assert "Trained on synthetic data" in text
     assert "ground truth (the best possible)" in text
     assert "gradient boosting (reference)" in text
+    assert "of the ground truth's AUC" in text and "of the AUC of gradient boosting" in text
+    assert "history only" in text and "mean true risk" in text
     assert "Fairness" in text and "sex: female" in text
+
+
+def test_the_card_shows_an_empty_band_without_figures(model: ScoredModel) -> None:
+    metrics = copy.deepcopy(model.metrics)
+    metrics["calibration_by_band"][0].update(count=0, share=0.0, true_risk=None)
+    text = card.render(dataclasses.replace(model, metrics=metrics))
+    [row] = [line for line in text.splitlines() if line.startswith("| high | 0 |")]
+    assert "| ±n/a | n/a |" in row
+
+
+def test_the_ground_truth_is_within_reach_of_the_score(model: ScoredModel) -> None:
+    auc = {q["name"]: q["auc"] for q in model.metrics["quality"]}
+    # Even on a one-year city, the truth is what a model of the notifications can approach.
+    assert auc["points score"] >= 0.93 * auc[card.GROUND_TRUTH]
+
+
+def test_the_first_year_is_history_only_and_the_rest_splits_70_30_by_time() -> None:
+    day = 86_400.0
+    sent = np.random.default_rng(1).permutation(np.arange(1500) * day)
+    warm_up, trained, tested = split(sent)
+    assert sent[warm_up].max() < 365 * day <= sent[trained].min()
+    assert sent[trained].max() < sent[tested].min()
+    assert (len(warm_up), len(trained), len(tested)) == (365, 794, 341)
+    # A history shorter than four years gives at most its first quarter to the warm-up.
+    warm_up, trained, tested = split(np.arange(200) * day)
+    assert (len(warm_up), len(trained), len(tested)) == (50, 105, 45)
 
 
 # --- figures on data where the answer is known ------------------------------------------------
@@ -169,6 +199,10 @@ def test_calibration_by_band_on_known_data() -> None:
     high, low = evaluation.calibration_by_band(outcome, probability, bands, ["high", "low"])
     assert (high.count, high.predicted, high.observed, high.gap_pp) == (4, 0.6, 0.5, 10.0)
     assert (low.observed, low.outcomes_caught, high.outcomes_caught) == (0.25, 0.3333, 0.6667)
+    assert high.true_risk is None
+    truth = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.6, 0.6])
+    high, low = evaluation.calibration_by_band(outcome, probability, bands, ["high", "low"], truth)
+    assert (high.true_risk, low.true_risk) == (0.55, 0.25)
 
 
 # --- the score in the vetted decision ------------------------------------------------------------

@@ -20,11 +20,12 @@ from triage.errors import NotificationRejected
 from triage.notification import parse_notification, read_records, to_csv_row
 from triage.notification.fields import UK
 from triage.notification.reader import csv_row
-from triage.notification.vocabulary import CSE_INDICATORS, Indicator
+from triage.notification.vocabulary import CSE_INDICATORS, EXPLOITATION_INDICATORS, Indicator
 from triage.synth import CalibrationRow, SyntheticCity, calibrate, generate_city, write_city
 from triage.synth.mess import misspell, swapped
 from triage.synth.names import name_key
 from triage.synth.places import CITY_DISTRICTS
+from triage.synth.risk import averaged_over_luck, earlier_flagged
 
 CSE_CODES = {i.value for i in CSE_INDICATORS}
 PLACEMENTS_IN_CARE = {
@@ -230,6 +231,41 @@ def test_true_risk_depends_on_what_the_notification_shows(city: SyntheticCity) -
         shows_exploitation = bool(CSE_CODES & set(record["episode"]["indicators"]))
         (flagged if shows_exploitation else plain).append(truth[reference].true_risk)
     assert np.mean(flagged) > 1.5 * np.mean(plain)
+
+
+def test_true_risk_is_the_outcome_probability_with_the_luck_averaged_out() -> None:
+    logit = np.array([-4.0, -2.0, -1.0, 0.0, 1.5, 3.0])
+    draws = np.random.default_rng(0).standard_normal(400_000)
+    by_sampling = [np.mean(1 / (1 + np.exp(-(x + 0.6 * draws)))) for x in logit]
+    assert averaged_over_luck(logit, 0.6) == pytest.approx(by_sampling, abs=2e-3)
+    assert averaged_over_luck(logit, 0.0) == pytest.approx(1 / (1 + np.exp(-logit)))
+    # Luck pulls a probability towards a half, never past it, and keeps the order.
+    averaged = averaged_over_luck(logit, 0.6)
+    assert np.all(np.diff(averaged) > 0)
+    assert np.all(np.abs(averaged - 0.5) < np.abs(1 / (1 + np.exp(-logit)) - 0.5) + 1e-12)
+
+
+def test_earlier_flagged_episodes_are_counted_per_child_in_time_order() -> None:
+    flag = np.array([True, False, True, True, False])
+    child = np.array([1, 2, 1, 1, 2])
+    seen = np.array([10, 5, 30, 20, 1])
+    assert earlier_flagged(flag, child, seen).tolist() == [0, 0, 2, 1, 0]
+
+
+def test_the_hidden_state_shows_through_the_notifications(city: SyntheticCity) -> None:
+    truth = _truth_of(city)
+    children = {c.child_key: c for c in city.children}
+    codes = {i.value for i in EXPLOITATION_INDICATORS}
+    needs = {"mental_health", "learning_disability", "self_harm_suicide_risk"}
+    shows: dict[str, list[bool]] = collections.defaultdict(list)
+    for reference, record in _latest(city).items():
+        indicators = set(record["episode"]["indicators"])
+        shows[truth[reference].exploitation].append(bool(codes & indicators))
+        vulnerability = children[truth[reference].child_key].vulnerability
+        if vulnerability > 1 or vulnerability < 0:
+            shows["vulnerable" if vulnerability > 1 else "not"].append(bool(needs & indicators))
+    assert min(np.mean(shows["cse"]), np.mean(shows["cce"])) > 5 * np.mean(shows["none"])
+    assert np.mean(shows["vulnerable"]) > 3 * np.mean(shows["not"])
 
 
 def test_updates_share_a_police_reference_and_come_later(city: SyntheticCity) -> None:

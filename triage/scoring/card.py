@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from triage.scoring.factors import FACTORS
@@ -10,6 +11,9 @@ from triage.scoring.model import ScoredModel
 # The goals the card reports against (from the scored-model issue).
 AUC_SHARE_OF_TRUTH = 0.97
 CALIBRATION_GAP_PP = 2.0
+# The names the training step gives the reference models in the quality table.
+GROUND_TRUTH = "ground truth (the best possible)"
+BOOSTED = "gradient boosting (reference)"
 
 
 def render(model: ScoredModel) -> str:
@@ -81,10 +85,16 @@ def _bands(model: ScoredModel) -> list[str]:
 
 def _quality(m: dict[str, Any]) -> list[str]:
     split = m["split"]
-    lines = [
-        "## Quality on later cases (time-ordered split, not random)",
-        "",
-        f"Trained on the earliest {split['train']} episodes (to {split['train_until']}), tested"
+    lines = ["## Quality on later cases (time-ordered split, not random)", ""]
+    if split.get("warm_up"):
+        lines += [
+            f"The earliest {split['warm_up']} episodes (before {split['train_from']}) are history"
+            " only: history features look back a year, so early episodes would see less of a"
+            " child's past than later ones. They neither train nor test the model.",
+            "",
+        ]
+    lines += [
+        f"Trained on the next {split['train']} episodes (to {split['train_until']}), tested"
         f" on the latest {split['test']}. Outcome rate: {split['outcome_rate_train']:.1%} in"
         f" training, {split['outcome_rate_test']:.1%} in testing.",
         "",
@@ -93,40 +103,68 @@ def _quality(m: dict[str, Any]) -> list[str]:
     ]
     lines += [f"| {q['name']} | {q['auc']:.3f} | {q['brier']:.4f} |" for q in m["quality"]]
     by_name = {q["name"]: q for q in m["quality"]}
-    truth = by_name.get("ground truth (the best possible)")
+    points = by_name["points score"]["auc"]
+    truth = by_name.get(GROUND_TRUTH)
     if truth:
-        share = by_name["points score"]["auc"] / truth["auc"]
+        share = points / truth["auc"]
         met = "meets" if share >= AUC_SHARE_OF_TRUTH else "does not meet"
         lines += [
             "",
+            "The ground truth is the synthetic city's own probability of the outcome for each"
+            " episode: everything knowable about it, the child's hidden state included, with the"
+            " episode's luck (chance that no one could know) averaged out. No model of the"
+            " notifications can rank better, except by chance.",
+            "",
             f"The points score reaches {share:.1%} of the ground truth's AUC: it {met} the goal"
             f" of {AUC_SHARE_OF_TRUTH:.0%}.",
+        ]
+    boosted = by_name.get(BOOSTED)
+    if boosted:
+        lines += [
+            "",
+            f"It reaches {points / boosted['auc']:.1%} of the AUC of gradient boosting on every"
+            " fact the notification and its history carry (unbinned, free to combine them): the"
+            " best model of what can be seen, as a reference for what the simple score gives up.",
         ]
     return [*lines, ""]
 
 
 def _calibration(m: dict[str, Any]) -> list[str]:
+    rows = m["calibration_by_band"]
+    known = any(row.get("true_risk") is not None for row in rows)
     lines = [
         "## Calibration and reach by band (test cases)",
         "",
-        "| band | cases | share | predicted | observed | gap (points) | outcomes caught |",
-        "|---|---|---|---|---|---|---|",
+        "| band | cases | share | predicted | observed | gap (points) | sampling margin (95%)"
+        + (" | mean true risk" if known else "")
+        + " | outcomes caught |",
+        "|---|---|---|---|---|---|---|" + ("---|" if known else "") + "---|",
     ]
     worst = 0.0
-    for row in m["calibration_by_band"]:
+    for row in rows:
         worst = max(worst, row["gap_pp"]) if row["count"] else worst
+        p, n = row["predicted"], row["count"]
+        margin = f"{196 * math.sqrt(p * (1 - p) / n):.1f}" if n else "n/a"
+        truth = f" {_rate(row.get('true_risk'))} |" if known else ""
         lines.append(
             f"| {row['band']} | {row['count']} | {row['share']:.1%} | {row['predicted']:.1%} |"
-            f" {row['observed']:.1%} | {row['gap_pp']:.1f} | {row['outcomes_caught']:.1%} |"
+            f" {row['observed']:.1%} | {row['gap_pp']:.1f} | ±{margin} |{truth}"
+            f" {row['outcomes_caught']:.1%} |"
         )
     met = "meets" if worst <= CALIBRATION_GAP_PP else "does not meet"
     lines += [
         "",
         f"Largest gap between predicted and observed in a band: {worst:.1f} points; it {met}"
-        f" the goal of {CALIBRATION_GAP_PP:.0f} points in every band.",
-        "",
+        f" the goal of {CALIBRATION_GAP_PP:.0f} points in every band. The sampling margin is how"
+        " far the observed rate would stray by chance alone, 19 times in 20, if the predictions"
+        " were exactly right.",
     ]
-    return lines
+    if known:
+        lines += [
+            "The mean true risk (synthetic data only) is what the observed rate would be without"
+            " that chance: predicted against it is the calibration error itself.",
+        ]
+    return [*lines, ""]
 
 
 def _fairness(m: dict[str, Any]) -> list[str]:

@@ -39,6 +39,7 @@ class BandCalibration:
     predicted: float
     observed: float
     outcomes_caught: float
+    true_risk: float | None = None  # mean true risk in the band, where a ground truth is known
 
     @property
     def gap_pp(self) -> float:
@@ -46,16 +47,21 @@ class BandCalibration:
 
 
 def calibration_by_band(
-    outcome: np.ndarray, probability: np.ndarray, bands: np.ndarray, order: Sequence[str]
+    outcome: np.ndarray,
+    probability: np.ndarray,
+    bands: np.ndarray,
+    order: Sequence[str],
+    true_risk: np.ndarray | None = None,
 ) -> list[BandCalibration]:
-    """For each band: its size, mean predicted vs observed rate, and share of outcomes in it."""
+    """For each band: its size, mean predicted vs observed rate, and share of outcomes in it
+    (and the mean true risk, given one)."""
     rows = []
     positives = max(int(outcome.sum()), 1)
     for band in order:
         inside = bands == band
         count = int(inside.sum())
         if count == 0:
-            rows.append(BandCalibration(band, 0, 0.0, 0.0, 0.0, 0.0))
+            rows.append(BandCalibration(band, 0, 0.0, 0.0, 0.0, 0.0, None))
             continue
         rows.append(
             BandCalibration(
@@ -65,6 +71,9 @@ def calibration_by_band(
                 predicted=round(float(probability[inside].mean()), 4),
                 observed=round(float(outcome[inside].mean()), 4),
                 outcomes_caught=round(float(outcome[inside].sum()) / positives, 4),
+                true_risk=(
+                    None if true_risk is None else round(float(true_risk[inside].mean()), 4)
+                ),
             )
         )
     return rows

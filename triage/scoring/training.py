@@ -3,7 +3,8 @@
 The history is loaded the way the service stores it (a temporary SQLite store, identity
 matching included) and each episode's newest version is turned into the same fact the rules
 see, by the batch vetting path: what the model learns from is exactly what it will score.
-The split is by time: the earliest 70% of episodes train, the latest 30% test.
+The split is by time: after a warm-up year that serves only as history (see `split`), the
+earliest 70% of episodes train and the latest 30% test.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from triage import __version__
 from triage.intake import load_file
 from triage.notification import Notification
 from triage.notification.fields import postcode_district
-from triage.notification.vocabulary import RiskGrade
+from triage.notification.vocabulary import Indicator, RiskGrade
 from triage.scoring import evaluation
+from triage.scoring.card import BOOSTED, GROUND_TRUTH
 from triage.scoring.factors import FACTORS
 from triage.scoring.model import Band, ScoredModel
 from triage.scoring.scorecard import PointsScorecard, factor_levels
@@ -40,6 +42,12 @@ from triage.vetting import create_vetter
 from triage.vetting.batch import prepare
 
 TRAIN_SHARE = 0.7
+# History features look back up to a year, so at the start of a history they are incomplete:
+# a child's episodes from before the data begins are unseen, and the same child scores lower
+# than they would later. Episodes sent in the first year (at most the first quarter of the
+# history's span) are kept as history for later episodes but neither train nor test the model.
+WARM_UP_DAYS = 365
+WARM_UP_SHARE_AT_MOST = 0.25
 # Bands by the share of training notifications at or above them: a choice, recorded in the card.
 BAND_SHARES = {RiskGrade.HIGH: 0.10, RiskGrade.MEDIUM: 0.35, RiskGrade.LOW: 0.70}
 AGE_BANDS = ((0, "under 12"), (12, "12-13"), (14, "14-15"), (16, "16-17"))
@@ -125,23 +133,27 @@ def _hash(*paths: Path) -> str:
 
 
 def _numeric(facts: list[dict[str, Any]]) -> pd.DataFrame:
-    """The facts' numbers, for the reference gradient-boosting model."""
+    """Everything the facts carry as numbers, for the reference gradient-boosting model: every
+    history feature, every factor's raw reading, and each indicator as 0 or 1. It sees at least
+    all the points score sees, unbinned and free to combine, so it stands for the best model of
+    what a notification and its history show."""
     rows = []
     for fact in facts:
-        row = {k: float(v) for k, v in fact["history"].items()}
+        row = {f"history.{k}": float(v) for k, v in fact["history"].items()}
+        for factor in FACTORS:
+            value = factor.read(fact)
+            row[factor.name] = (
+                float(factor.categories.index(value)) if factor.categories else float(value)
+            )
+        codes = set(fact["indicators"])
+        row.update({f"indicator.{i.value}": float(i.value in codes) for i in Indicator})
         row.update(
-            grade=float(fact["police_grade_rank"]),
-            absent=float(fact["police_classification"] == "absent"),
-            age=float(fact["age"]),
-            looked_after=float(fact["looked_after"]),
-            cp_plan=float(fact["cp_plan"]),
-            hours=float(fact["hours_missing"]),
             still_missing=float(fact["still_missing"]),
-            cse=float(fact["cse_indicators"]),
-            cce=float(fact["cce_indicators"]),
-            indicators=float(len(fact["indicators"])),
+            indicators=float(len(codes)),
             linked=float(fact["linked_exploited_children"]),
-            suggestions=float(len(fact["text_suggestions"])),
+            companions=float(fact["companions"]),
+            placed_by_other_authority=float(fact["placed_by_other_authority"]),
+            placed_out_of_area=float(fact["placed_out_of_area"]),
         )
         rows.append(row)
     return pd.DataFrame(rows).fillna(-1.0)
@@ -155,13 +167,28 @@ def _bands(totals: np.ndarray) -> list[Band]:
     return bands
 
 
+def split(sent_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indexes of the warm-up, training and test episodes, in order of sending.
+
+    The warm-up is the first WARM_UP_DAYS of the history (at most WARM_UP_SHARE_AT_MOST of its
+    span); of the rest, the earliest TRAIN_SHARE train and the latest test.
+    """
+    order = np.argsort(sent_at, kind="stable")
+    if len(order) == 0:
+        return order, order, order
+    first, last = float(sent_at[order[0]]), float(sent_at[order[-1]])
+    warm_up = min(WARM_UP_DAYS * 86_400.0, WARM_UP_SHARE_AT_MOST * (last - first))
+    start = int(np.searchsorted(sent_at[order], first + warm_up, side="left"))
+    cut = start + int((len(order) - start) * TRAIN_SHARE)
+    return order[:start], order[start:cut], order[cut:]
+
+
 def train(
     data: TrainingData, *, name: str, label: str, seed: int = 7, C: float = 0.5
 ) -> ScoredModel:
     """Fit the scorecard on the earlier cases, measure everything on the later ones."""
-    order = np.argsort(data.sent_at, kind="stable")
-    cut = int(len(order) * TRAIN_SHARE)
-    train_rows, test_rows = order[:cut], order[cut:]
+    warm_up_rows, train_rows, test_rows = split(data.sent_at)
+    cut = len(train_rows)
     levels = factor_levels(data.facts)
     y = data.outcome
     card = PointsScorecard(C=C).fit(levels.iloc[train_rows], y[train_rows])
@@ -188,17 +215,13 @@ def train(
             "logistic regression, unrounded", y_test, card.unrounded_proba(test_levels)
         ),
         evaluation.quality(
-            "gradient boosting (reference)",
+            BOOSTED,
             y_test,
             boosted.predict_proba(numeric.iloc[test_rows])[:, 1],
         ),
     ]
     if data.true_risk is not None:
-        compared.append(
-            evaluation.quality(
-                "ground truth (the best possible)", y_test, data.true_risk[test_rows]
-            )
-        )
+        compared.append(evaluation.quality(GROUND_TRUTH, y_test, data.true_risk[test_rows]))
     groups = data.groups.iloc[test_rows]
     fairness_rows = [
         row
@@ -209,7 +232,11 @@ def train(
     order_of_bands = [g.value for g in reversed(RiskGrade)]
     metrics = {
         "split": {
+            "warm_up": len(warm_up_rows),
             "train": int(cut),
+            "train_from": datetime.fromtimestamp(
+                float(data.sent_at[train_rows].min()), UTC
+            ).isoformat(),
             "test": len(test_rows),
             "train_until": datetime.fromtimestamp(
                 float(data.sent_at[train_rows].max()), UTC
@@ -220,7 +247,13 @@ def train(
         "quality": [asdict(q) for q in compared],
         "calibration_by_band": [
             {**asdict(row), "gap_pp": row.gap_pp}
-            for row in evaluation.calibration_by_band(y_test, probability, band, order_of_bands)
+            for row in evaluation.calibration_by_band(
+                y_test,
+                probability,
+                band,
+                order_of_bands,
+                None if data.true_risk is None else data.true_risk[test_rows],
+            )
         ],
         "fairness": [row.as_dict() for row in fairness_rows],
         "everyone": everyone.as_dict(),

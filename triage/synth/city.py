@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.synth import narrative, places
 from triage.synth.clock import DAY, Clock, months_after
 from triage.synth.episodes import Timeline, schedule
@@ -26,7 +27,9 @@ from triage.synth.mess import Registry, recorded_children, register
 from triage.synth.population import BURN_IN_DAYS, YEAR_DAYS, Population, populate
 from triage.synth.records import EpisodeText, Recorded, Sending, compose
 from triage.synth.reporting import Reports, report
-from triage.synth.risk import Risk, assess
+from triage.synth.risk import Risk, assess, earlier_flagged
+
+_EXPLOITATION_CODES = frozenset(i.value for i in EXPLOITATION_INDICATORS)
 
 LOOKED_AFTER_POPULATION = 1_900
 """The home authority's looked-after children at scale 1 (most of whom never go missing)."""
@@ -36,8 +39,9 @@ LOOKED_AFTER_POPULATION = 1_900
 class EpisodeTruth:
     """What really happened in one episode (never loaded into the service).
 
-    `true_risk` is the probability of the outcome given everything, hidden state included;
-    `outcome` is "serious harm or exploitation confirmed within 90 days", drawn from it.
+    `true_risk` is the probability of the outcome given everything knowable about the episode,
+    the child's hidden state included and the episode's own luck averaged out; `outcome` is
+    "serious harm or exploitation confirmed within 90 days", drawn from it.
     `invalid` marks an episode whose one notification was deliberately broken; `broken_field`
     names the field, as the contract's reader would.
     """
@@ -128,6 +132,11 @@ def generate_city(
     risk = assess(
         streams[4],
         indicators=ticks.on_return,
+        earlier_exploitation=earlier_flagged(
+            np.array([bool(_EXPLOITATION_CODES.intersection(c)) for c in ticks.on_return]),
+            child,
+            timeline.last_seen[reports.episode],
+        ),
         vulnerability=population.vulnerability[child],
         exploitation=population.exploitation[child],
         hours=timeline.duration[reports.episode] / 3600,

@@ -6,6 +6,10 @@ criminally exploited has drugs, several phones, unusual travel, is found out of 
 ask the questions properly on some episodes and not others, so ticks come together or not at
 all: that is what makes indicators co-occur. Some indicators can only be known once the child
 is back (injury, intoxication, where they were found) and appear only on the return's record.
+
+This is how the child's hidden state shows: an exploited child is asked about exploitation more
+often and ticks accumulate over their episodes; a vulnerable child's needs (mental health,
+learning disability) are ticked on most of their episodes.
 """
 
 from __future__ import annotations
@@ -45,14 +49,16 @@ _WHEN_ASKED: dict[str, dict[Indicator, float]] = {
     },
 }
 _ASKED = 0.5  # share of episodes where the exploitation questions were asked and recorded
+# An exploited child shows more signs, so police ask about exploitation more often.
+_ASKED_EXPLOITED = 0.65
 _NOT_ASKED = 0.1  # a tick's chance, relative to when asked, when they were not
 # Police forget to ask a child they see every week: the chance of asking falls with the
 # child's episodes in the last 90 days (divided by 1 + recent / this).
 _ASKING_FATIGUE = 3.0
 
 # A child who is not exploited still gets an exploitation tick now and then (a known hotspot,
-# drugs at a party): one in this many episodes, the indicator drawn by these weights.
-_FALSE_TICK = 0.05
+# drugs at a party): on this share of episodes, the indicator drawn by these weights.
+_FALSE_TICK = 0.03
 _FALSE_TICKS: dict[Indicator, float] = {
     I.KNOWN_HOTSPOT: 0.25,
     I.UNEXPLAINED_MONEY_GIFTS: 0.1,
@@ -92,7 +98,11 @@ def tick(
     exploited = kind != "none"
     # Drawn systematically, so the number of episodes asked about is as expected (a small
     # city's share of episodes with an exploitation indicator should not hang on luck).
-    asked = shuffled_systematic(rng, _ASKED / (1 + timeline.recent[episodes] / _ASKING_FATIGUE))
+    asked = shuffled_systematic(
+        rng,
+        np.where(exploited, _ASKED_EXPLOITED, _ASKED)
+        / (1 + timeline.recent[episodes] / _ASKING_FATIGUE),
+    )
     early: dict[Indicator, np.ndarray] = {}
     late: dict[Indicator, np.ndarray] = {}
 
@@ -118,8 +128,8 @@ def tick(
         late[indicator] = rng.random(n) < np.where(exploited, if_exploited, otherwise)
 
     vulnerability = population.vulnerability[child]
-    early[I.LEARNING_DISABILITY] = population.learning_disability[child] & (rng.random(n) < 0.7)
-    early[I.MENTAL_HEALTH] = population.mental_health[child] & (rng.random(n) < 0.5)
+    early[I.LEARNING_DISABILITY] = population.learning_disability[child] & (rng.random(n) < 0.8)
+    early[I.MENTAL_HEALTH] = population.mental_health[child] & (rng.random(n) < 0.7)
     early[I.MEDICAL_NEEDS] = population.medical_needs[child] & (rng.random(n) < 0.6)
     early[I.SELF_HARM_SUICIDE_RISK] = rng.random(n) < np.where(
         population.mental_health[child], 0.25, 0.015 + 0.02 * (vulnerability > 1.5)

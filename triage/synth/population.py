@@ -57,6 +57,10 @@ MOST_EPISODES_A_YEAR = 24.0
 # Assumption: frequent runners keep running for longer (their careers last years, not months).
 CAREER_PROPENSITY = 0.4
 
+# Assumption: how closely a child's hidden vulnerability follows their propensity to go missing
+# (the correlation of the two).
+VULNERABILITY_PROPENSITY = 0.7
+
 # Age at the first episode: most careers start at 12-15; a few children start much younger.
 START_AGES = np.arange(8, 18)
 START_AGE_WEIGHTS = np.array([1, 1, 2, 5, 9, 15, 19, 19, 16, 10], dtype=float)
@@ -138,7 +142,10 @@ def populate(
         np.array(["cce", "cse", "none"]), exploitation
     )
     start_u, length_u = _spread_along(rng, propensity, kind)
-    vulnerability = 0.5 * propensity + np.sqrt(0.75) * rng.standard_normal(n)
+    # Vulnerable children go missing more often: vulnerability follows propensity closely.
+    vulnerability = VULNERABILITY_PROPENSITY * propensity + np.sqrt(
+        1 - VULNERABILITY_PROPENSITY**2
+    ) * rng.standard_normal(n)
     career_start = -BURN_IN_DAYS + start_u * (BURN_IN_DAYS + window_days)
     birth_day = np.floor(career_start - (start_age + rng.uniform(0, 1, n)) * YEAR_DAYS)
     sex = _sexes(rng, exploitation)
@@ -186,8 +193,8 @@ def populate(
         sex=sex,
         ethnicity=rng.choice(_ETHNICITIES, n, p=_ETHNICITY_WEIGHTS),
         exploitation=exploitation,
-        learning_disability=rng.random(n) < 0.06,
-        mental_health=rng.random(n) < 0.10 + 0.06 * (vulnerability > 1),
+        learning_disability=rng.random(n) < _sigmoid(-3.0 + 0.5 * vulnerability),
+        mental_health=rng.random(n) < _sigmoid(-2.6 + 1.0 * vulnerability),
         medical_needs=rng.random(n) < 0.04,
         legal_status=legal_status,
         placement_type=placement_type,
