@@ -97,6 +97,14 @@ def test_training_is_reproducible_with_a_seed(history: TrainingData, model: Scor
     assert again.metrics == model.metrics
 
 
+def test_a_model_trained_on_local_data_is_not_labelled_synthetic(history: TrainingData) -> None:
+    local = dataclasses.replace(history, true_risk=None)  # as a council's data would be
+    model = train(local, name="local-model", label="outcome", seed=7)
+    assert model.provenance["synthetic_data"] is False
+    assert "Trained on synthetic data" not in card.render(model)
+    assert card.GROUND_TRUTH not in [q["name"] for q in model.metrics["quality"]]
+
+
 def test_protected_characteristics_and_names_are_never_factors() -> None:
     fact = baseline_fact()
     for forbidden in (

@@ -264,7 +264,8 @@ def train(
         "trained_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "trained_on": data.source,
         "data_sha256": data.data_hash,
-        "synthetic_data": True,
+        # Only a generated city knows each episode's true risk; local data never does.
+        "synthetic_data": data.true_risk is not None,
         "seed": seed,
         "C": C,
         "log_odds_per_point": card.log_odds_per_point,
