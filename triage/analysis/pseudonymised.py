@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import date
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.casework.queue import ReviewStatus, latest_decisions, latest_reviews
-from triage.casework.reviews import status_of_review
+from triage.analysis.groups import age_band
+from triage.casework.queue import latest_decisions, latest_reviews
+from triage.casework.reviews import standing_level, status_of_review
+from triage.notification.models import age_on
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion, ReviewRecord
-
-AGE_BANDS = ((0, "under 12"), (12, "12-13"), (14, "14-15"), (16, "16-17"))
 
 
 class Pseudonymiser:
@@ -30,9 +30,44 @@ class Pseudonymiser:
         return "C-" + digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class PseudonymisedDecision:
-    child: str
+class PseudonymisedDecision(BaseModel):
+    """One notification's newest decision and review, as an analyst may see it."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                dict(
+                    child="C-1995fa2e2ce342f3",
+                    month="2026-03",
+                    age_band="14-15",
+                    sex="female",
+                    ethnicity="white",
+                    legal_status="looked_after",
+                    team="East",
+                    police_risk_grade="medium",
+                    police_classification="missing",
+                    vetted_level="high",
+                    classification="missing",
+                    reclassified=False,
+                    flags=["repeat", "cse_risk"],
+                    rules_fired=["R05", "R09"],
+                    score_total=14,
+                    score_band="high",
+                    probability=0.46,
+                    ruleset_version="c7bc36d0...",
+                    model_version="synthetic-city-8a0c9460eb91",
+                    review_status="reviewed",
+                    level_now="high",
+                    review_outcome="confirmed",
+                    reviewed_level="high",
+                    review_reason="confirmed",
+                )
+            ]
+        },
+    )
+
+    child: str = Field(description="A keyed pseudonym, stable while the service's key is")
     month: str
     age_band: str
     sex: str
@@ -97,7 +132,7 @@ def _row(
     return PseudonymisedDecision(
         child=pseudonyms.child(child_id),
         month=reported.strftime("%Y-%m"),
-        age_band=_age_band(date.fromisoformat(str(child["date_of_birth"])), reported),
+        age_band=age_band(age_on(date.fromisoformat(str(child["date_of_birth"])), reported)),
         sex=str(child.get("sex", "not_known")),
         ethnicity=str(child.get("ethnicity", "not_stated")),
         legal_status=str(child.get("legal_status", "none")),
@@ -115,19 +150,8 @@ def _row(
         ruleset_version=decision.ruleset_version,
         model_version=decision.model_version,
         review_status=status_of_review(review).value,
-        level_now=(
-            decision.vetted_level
-            if review is None
-            else review.reviewed_level
-            if status_of_review(review) is ReviewStatus.REVIEWED
-            else review.level_before
-        ),
+        level_now=standing_level(decision.vetted_level, review),
         review_outcome=review.outcome if review else None,
         reviewed_level=review.reviewed_level if review else None,
         review_reason=review.reason_code if review else None,
     )
-
-
-def _age_band(born: date, on: date) -> str:
-    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-    return [label for floor, label in AGE_BANDS if age >= floor][-1]

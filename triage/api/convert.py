@@ -8,6 +8,7 @@ from triage.api import schemas
 from triage.casework.actions import EpisodeAction
 from triage.casework.queue import QueueItem
 from triage.casework.records import ChildView, LinkedChild, NotificationView
+from triage.intake import Receipt
 from triage.store.tables import ChildRecord, DecisionRecord, ReviewRecord, SubmissionReceipt
 
 
@@ -21,6 +22,19 @@ def receipt(row: SubmissionReceipt) -> schemas.StoredReceipt:
         vetted_level=row.vetted_level,
         quarantine_id=row.quarantine_id,
         errors=[schemas.FieldProblem(**e) for e in row.errors],
+    )
+
+
+def submission(receipt: Receipt, receipt_id: int | None) -> schemas.SubmissionReceipt:
+    """What a submitter (or a replay) is told about one record."""
+    return schemas.SubmissionReceipt(
+        receipt_id=receipt_id,
+        outcome=receipt.outcome.value,
+        police_reference=receipt.police_reference,
+        version=receipt.version,
+        vetted_level=receipt.vetted_level,
+        quarantine_id=receipt.quarantine_id,
+        errors=[schemas.FieldProblem(field=e.field, problem=e.problem) for e in receipt.errors],
     )
 
 

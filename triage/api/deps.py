@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from triage.accounts import Role, TokenError, TokenIssuer
 from triage.analysis import Pseudonymiser
 from triage.api.problems import ProblemException
-from triage.audit import Actor
+from triage.api.schemas import Page, T
 from triage.settings import Settings
 from triage.store import Database
 from triage.store.tables import UserRecord
@@ -61,7 +61,7 @@ def session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(session, scope="function")]
 
 
-def _user_from_token(token: str | None, svc: Services, db_session: Session) -> UserRecord:
+def user_from_token(token: str | None, svc: Services, db_session: Session) -> UserRecord:
     if not token:
         raise ProblemException(
             401,
@@ -95,7 +95,7 @@ def _user_from_token(token: str | None, svc: Services, db_session: Session) -> U
 def api_user(
     request: Request, db_session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> UserRecord:
-    return _user_from_token(token, services(request), db_session)
+    return user_from_token(token, services(request), db_session)
 
 
 def allow(*roles: Role) -> Callable[..., UserRecord]:
@@ -116,10 +116,6 @@ def allow(*roles: Role) -> Callable[..., UserRecord]:
     return check
 
 
-def actor_of(user: UserRecord) -> Actor:
-    return Actor(user_id=user.id, username=user.username, role=user.role)
-
-
 @dataclass(frozen=True, slots=True)
 class Paging:
     page: int
@@ -128,6 +124,10 @@ class Paging:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
+
+    def of(self, items: list[T], total: int) -> Page[T]:
+        """This page of results, with the total that match."""
+        return Page(items=items, page=self.page, per_page=self.per_page, total=total)
 
 
 def paging(

@@ -7,6 +7,7 @@ from typing import Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage.analysis import PseudonymisedDecision
 from triage.api.problems import FieldProblem
 from triage.notification.vocabulary import RiskGrade
 
@@ -453,55 +454,5 @@ class AuditEvent(BaseModel):
     detail: dict[str, Any]
 
 
-class AnalyticsDecision(BaseModel):
-    model_config = _example(
-        child="C-1995fa2e2ce342f3",
-        month="2026-03",
-        age_band="14-15",
-        sex="female",
-        ethnicity="white",
-        legal_status="looked_after",
-        team="East",
-        police_risk_grade="medium",
-        police_classification="missing",
-        vetted_level="high",
-        classification="missing",
-        reclassified=False,
-        flags=["repeat", "cse_risk"],
-        rules_fired=["R05", "R09"],
-        score_total=14,
-        score_band="high",
-        probability=0.46,
-        ruleset_version="c7bc36d0...",
-        model_version="synthetic-city-8a0c9460eb91",
-        review_status="reviewed",
-        level_now="high",
-        review_outcome="confirmed",
-        reviewed_level="high",
-        review_reason="confirmed",
-    )
-
-    child: str = Field(description="A keyed pseudonym, stable while the service's key is")
-    month: str
-    age_band: str
-    sex: str
-    ethnicity: str
-    legal_status: str
-    team: str
-    police_risk_grade: str
-    police_classification: str
-    vetted_level: str
-    classification: str
-    reclassified: bool
-    flags: list[str]
-    rules_fired: list[str]
-    score_total: int | None
-    score_band: str | None
-    probability: float | None
-    ruleset_version: str
-    model_version: str
-    review_status: str
-    level_now: str
-    review_outcome: str | None
-    reviewed_level: str | None
-    review_reason: str | None
+# What analysts read: defined beside the query that pseudonymises it.
+AnalyticsDecision = PseudonymisedDecision

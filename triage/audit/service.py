@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from triage.store.tables import AuditEvent
+from triage.store.tables import AuditEvent, UserRecord
 
 EXPORT_COLUMNS = ("id", "at", "username", "role", "action", "record_type", "record_id", "detail")
 
@@ -29,6 +29,10 @@ class Actor:
     user_id: int | None
     username: str
     role: str
+
+    @classmethod
+    def of(cls, user: UserRecord) -> Actor:
+        return cls(user_id=user.id, username=user.username, role=user.role)
 
 
 def record(

@@ -10,6 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.audit import Actor
 from triage.casework.reviews import episode_by_reference, latest_decision
 from triage.errors import CaseworkRefused
 from triage.store.tables import ActionCompletion, UserRecord
@@ -44,11 +46,12 @@ def actions_of(session: Session, episode_id: int) -> list[EpisodeAction]:
             type=a["type"],
             due_at=datetime.fromisoformat(a["due_at"]),
             rule_id=a["rule_id"],
-            completed_at=done[a["type"]].completed_at if a["type"] in done else None,
-            completed_by=done[a["type"]].completed_by.display_name if a["type"] in done else None,
-            note=done[a["type"]].note if a["type"] in done else None,
+            completed_at=completion.completed_at if completion else None,
+            completed_by=completion.completed_by.display_name if completion else None,
+            note=completion.note if completion else None,
         )
         for a in decision.body.get("actions", [])
+        for completion in [done.get(a["type"])]
     ]
     return sorted(actions, key=lambda a: a.due_at)
 
@@ -81,4 +84,13 @@ def complete(
     )
     session.add(completion)
     session.flush()
+    audit.record(
+        session,
+        Actor.of(by),
+        "complete_action",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+        action_type=action_type,
+    )
     return completion

@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from triage.notification.vocabulary import RiskGrade
+from triage.store import count
 from triage.store.tables import (
     ChildRecord,
     DecisionRecord,
@@ -142,7 +143,7 @@ def page_of_queue(
         query = query.where(rows.c.team == team)
     if status:
         query = query.where(rows.c.status == status.value)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = count(session, query)
     ordered = query.order_by(
         rows.c.rank.desc(),
         rows.c.probability.desc().nulls_last(),

@@ -10,13 +10,15 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.audit import Actor
 from triage.casework.actions import EpisodeAction, actions_of
 from triage.casework.queue import ReviewStatus
 from triage.casework.reviews import (
     episode_by_reference,
     latest_decision,
-    level_in_force,
     reviews_of,
+    standing_level,
     status_of_review,
 )
 from triage.errors import RecordNotFound
@@ -29,6 +31,7 @@ from triage.store.tables import (
     NotificationVersion,
     PossibleMatch,
     ReviewRecord,
+    UserRecord,
 )
 from triage.vetting.decision import VettedDecision, from_json
 
@@ -75,7 +78,10 @@ class ChildView:
     possible_matches: list[PossibleMatch]
 
 
-def notification_view(session: Session, police_reference: str) -> NotificationView:
+def notification_view(
+    session: Session, police_reference: str, *, viewer: UserRecord, now: datetime
+) -> NotificationView:
+    """A notification as a person opens it; the view is written to the audit trail."""
     episode = episode_by_reference(session, police_reference)
     child = session.get_one(ChildRecord, episode.child_id)
     versions = list(
@@ -85,11 +91,21 @@ def notification_view(session: Session, police_reference: str) -> NotificationVi
             .order_by(NotificationVersion.version)
         )
     )
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "view_notification",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+        child=child.id,
+    )
     record = latest_decision(session, episode.id)
     reviews = reviews_of(session, episode.id)
-    current = [r for r in reviews if record is not None and r.decision_id == record.id]
-    status = status_of_review(current[-1] if current else None)
-    level_now = level_in_force(session, record).value if record else None
+    # The newest review of the newest decision decides the status and the level that stands.
+    newest = next((r for r in reversed(reviews) if record and r.decision_id == record.id), None)
+    status = status_of_review(newest)
+    level_now = standing_level(record.vetted_level, newest) if record else None
     return NotificationView(
         episode=episode,
         child=child,
@@ -105,10 +121,14 @@ def notification_view(session: Session, police_reference: str) -> NotificationVi
     )
 
 
-def child_view(session: Session, child_id: int) -> ChildView:
+def child_view(session: Session, child_id: int, *, viewer: UserRecord, now: datetime) -> ChildView:
+    """A child's record as a person opens it; the view is written to the audit trail."""
     if session.get(ChildRecord, child_id) is None:
         raise RecordNotFound("child", child_id)
     child = session.get_one(ChildRecord, live_child_id(session, child_id))
+    audit.record(
+        session, Actor.of(viewer), "view_child", record_type="child", record_id=child.id, now=now
+    )
     episodes = session.scalars(
         select(EpisodeRecord)
         .where(EpisodeRecord.child_id == child.id)

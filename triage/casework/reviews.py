@@ -11,14 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.audit import Actor
 from triage.casework.queue import ReviewStatus, latest_decisions, latest_reviews
 from triage.casework.reasons import CONFIRMED, review_reasons
 from triage.errors import CaseworkRefused, RecordNotFound
 from triage.notification.vocabulary import RiskGrade
+from triage.store import count
 from triage.store.tables import (
     DecisionRecord,
     EpisodeRecord,
@@ -117,6 +120,19 @@ def review(
     )
     session.add(record)
     session.flush()
+    audit.record(
+        session,
+        Actor.of(reviewer),
+        "review",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+        review=record.id,
+        outcome=record.outcome,
+        machine_level=record.machine_level,
+        reviewed_level=record.reviewed_level,
+        reason=record.reason_code,
+    )
     return record
 
 
@@ -130,14 +146,18 @@ def latest_review(session: Session, decision_id: int) -> ReviewRecord | None:
 
 
 def level_in_force(session: Session, decision: DecisionRecord) -> RiskGrade:
+    return RiskGrade(standing_level(decision.vetted_level, latest_review(session, decision.id)))
+
+
+def standing_level(machine_level: str, newest_review: ReviewRecord | None) -> str:
     """The level that stands: the newest review's once it has effect; while a lowering waits
-    for agreement (or was refused), the level that stood before it; else the machine's."""
-    review = latest_review(session, decision.id)
-    if review is None:
-        return RiskGrade(decision.vetted_level)
-    if status_of_review(review) is ReviewStatus.REVIEWED:
-        return RiskGrade(review.reviewed_level)
-    return RiskGrade(review.level_before)
+    for agreement (or was refused), the level that stood before it; else the machine's.
+    (The queue's SQL says the same in `queue._rows`.)"""
+    if newest_review is None:
+        return machine_level
+    if status_of_review(newest_review) is ReviewStatus.REVIEWED:
+        return newest_review.reviewed_level
+    return newest_review.level_before
 
 
 def _check_override(
@@ -219,6 +239,15 @@ def agree(
         raise CaseworkRefused(
             "review_id", "someone answered this review at the same moment; look again"
         ) from exc
+    audit.record(
+        session,
+        Actor.of(by),
+        "agree" if agreed else "refuse_agreement",
+        record_type="episode",
+        record_id=session.get_one(EpisodeRecord, record.episode_id).police_reference,
+        now=now,
+        review=record.id,
+    )
     return agreement
 
 
@@ -234,6 +263,6 @@ def awaiting_agreement(
         .outerjoin(ReviewAgreement, ReviewAgreement.review_id == ReviewRecord.id)
         .where(ReviewRecord.needs_agreement.is_(True), ReviewAgreement.id.is_(None))
     )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = count(session, query)
     rows = session.scalars(query.order_by(ReviewRecord.id).offset(offset).limit(limit)).all()
     return list(rows), total

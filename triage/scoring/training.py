@@ -26,6 +26,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sqlalchemy import select
 
 from triage import __version__
+from triage.analysis.groups import age_band
 from triage.intake import load_file
 from triage.notification import Notification
 from triage.notification.fields import postcode_district
@@ -50,7 +51,6 @@ WARM_UP_DAYS = 365
 WARM_UP_SHARE_AT_MOST = 0.25
 # Bands by the share of training notifications at or above them: a choice, recorded in the card.
 BAND_SHARES = {RiskGrade.HIGH: 0.10, RiskGrade.MEDIUM: 0.35, RiskGrade.LOW: 0.70}
-AGE_BANDS = ((0, "under 12"), (12, "12-13"), (14, "14-15"), (16, "16-17"))
 
 
 @dataclass
@@ -106,7 +106,7 @@ def load_training_data(
                     teams.get(postcode_district(n.child.home_postcode) or "", "outside the area")
                     for n in notifications
                 ],
-                "age band": [_age_band(n.age_at_report) for n in notifications],
+                "age band": [age_band(n.age_at_report) for n in notifications],
             }
         ),
         true_risk=(
@@ -119,10 +119,6 @@ def load_training_data(
 
 def _flag(value: str) -> int:
     return 1 if value.strip().lower() in {"1", "true", "yes"} else 0
-
-
-def _age_band(age: int) -> str:
-    return [name for start, name in AGE_BANDS if age >= start][-1]
 
 
 def _hash(*paths: Path) -> str:

@@ -1,5 +1,5 @@
 """Storage: tables, migrations, and the transaction boundary."""
 
-from triage.store.database import Database, create_database
+from triage.store.database import Database, count, create_database
 
-__all__ = ["Database", "create_database"]
+__all__ = ["Database", "count", "create_database"]

@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -80,6 +80,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
+    """How many rows `query` would return (for the total beside a page of results)."""
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def create_database(settings: Settings, *, migrate: bool = True) -> Database:

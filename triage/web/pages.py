@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 
 from triage.accounts import CASEWORK, AuthenticationFailed, Role, authenticate
 from triage.accounts.roles import DESCRIPTIONS
-from triage.api.deps import SESSION_COOKIE, Services, SessionDep, _user_from_token, services
+from triage.api.deps import SESSION_COOKIE, Services, SessionDep, services, user_from_token
 from triage.api.problems import ProblemException, as_problem, problem_response
 from triage.audit import Actor, export_csv, page_of_events, record
 from triage.casework import actions as casework_actions
@@ -27,7 +27,6 @@ from triage.casework.queue import ReviewStatus, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
 from triage.errors import CaseworkRefused, FieldError, RecordNotFound
-from triage.identity.matching import live_child_id
 from triage.notification.vocabulary import RiskGrade
 from triage.store.tables import EpisodeRecord, ReviewRecord, UserRecord
 from triage.web import csrf
@@ -81,13 +80,9 @@ class SignInRequired(Exception):
     """Raised on a page when nobody is signed in: answered by a redirect to the sign-in page."""
 
 
-def _actor(user: UserRecord) -> Actor:
-    return Actor(user.id, user.username, user.role)
-
-
 def page_user(request: Request, session: SessionDep) -> UserRecord:
     try:
-        return _user_from_token(request.cookies.get(SESSION_COOKIE), services(request), session)
+        return user_from_token(request.cookies.get(SESSION_COOKIE), services(request), session)
     except ProblemException as exc:
         raise SignInRequired from exc
 
@@ -224,7 +219,7 @@ def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
     now = svc.clock()
     record(
         session,
-        _actor(user),
+        Actor.of(user),
         "sign_in",
         record_type="user",
         record_id=user.id,
@@ -253,7 +248,7 @@ def sign_out(request: Request, form: Form, session: SessionDep) -> Response:
     if user is not None:
         record(
             session,
-            _actor(user),
+            Actor.of(user),
             "sign_out",
             record_type="user",
             record_id=user.id,
@@ -298,7 +293,7 @@ def queue_page(
     now = svc.clock()
     record(
         session,
-        _actor(user),
+        Actor.of(user),
         "view_queue",
         record_type="queue",
         record_id="-",
@@ -335,17 +330,8 @@ def _notification_page(
     done: str = "",
 ) -> HTMLResponse:
     svc = services(request)
-    view = notification_view(session, police_reference)
     now = svc.clock()
-    record(
-        session,
-        _actor(user),
-        "view_notification",
-        record_type="episode",
-        record_id=police_reference,
-        now=now,
-        child=view.child.id,
-    )
+    view = notification_view(session, police_reference, viewer=user, now=now)
     return render(
         request,
         "notification.html",
@@ -386,8 +372,7 @@ def review_form(
                 "decision_id", "The form is missing the decision; reload the page"
             )
         decision_id = int(values["decision_id"])
-        now = svc.clock()
-        row = reviews.review(
+        reviews.review(
             session,
             police_reference=police_reference,
             decision_id=decision_id,
@@ -397,7 +382,7 @@ def review_form(
             reason_code=values.get("reason") or None,
             reason_text=values.get("reason_text"),
             rules_dir=svc.rules_dir,
-            now=now,
+            now=svc.clock(),
         )
     except CaseworkRefused as exc:
         return _notification_page(
@@ -409,19 +394,6 @@ def review_form(
             errors=[exc.error],
             values=values,
         )
-    record(
-        session,
-        _actor(user),
-        "review",
-        record_type="episode",
-        record_id=police_reference,
-        now=now,
-        review=row.id,
-        outcome=row.outcome,
-        machine_level=row.machine_level,
-        reviewed_level=row.reviewed_level,
-        reason=row.reason_code,
-    )
     return _see_other(f"/notifications/{quote(police_reference)}?done=review#reviews")
 
 
@@ -436,7 +408,6 @@ def agreement_form(
     # The record is the review's own episode, never what the form claims.
     reference = session.get_one(EpisodeRecord, review.episode_id).police_reference
     answer = str(form.get("agree", ""))
-    now = svc.clock()
     try:
         if answer not in ("yes", "no"):
             raise CaseworkRefused("agree", "Choose whether you agree")
@@ -446,21 +417,12 @@ def agreement_form(
             by=user,
             agreed=answer == "yes",
             note=str(form.get("note", "")),
-            now=now,
+            now=svc.clock(),
         )
     except CaseworkRefused as exc:
         return _notification_page(
             request, session, user, reference, status_code=422, errors=[exc.error]
         )
-    record(
-        session,
-        _actor(user),
-        "agree" if answer == "yes" else "refuse_agreement",
-        record_type="episode",
-        record_id=reference,
-        now=now,
-        review=review_id,
-    )
     return _see_other(f"/notifications/{quote(reference)}?done=agreement#reviews")
 
 
@@ -473,8 +435,6 @@ def action_form(
     action_type: str,
     form: Form,
 ) -> Response:
-    svc = services(request)
-    now = svc.clock()
     try:
         casework_actions.complete(
             session,
@@ -482,21 +442,12 @@ def action_form(
             action_type=action_type,
             by=user,
             note=str(form.get("note", "")),
-            now=now,
+            now=services(request).clock(),
         )
     except CaseworkRefused as exc:
         return _notification_page(
             request, session, user, police_reference, status_code=422, errors=[exc.error]
         )
-    record(
-        session,
-        _actor(user),
-        "complete_action",
-        record_type="episode",
-        record_id=police_reference,
-        now=now,
-        action_type=action_type,
-    )
     return _see_other(f"/notifications/{quote(police_reference)}?done=action#actions")
 
 
@@ -504,15 +455,7 @@ def action_form(
 def child_page(
     request: Request, session: SessionDep, user: CaseUser, child_id: int
 ) -> HTMLResponse:
-    view = child_view(session, child_id)
-    record(
-        session,
-        _actor(user),
-        "view_child",
-        record_type="child",
-        record_id=live_child_id(session, child_id),
-        now=services(request).clock(),
-    )
+    view = child_view(session, child_id, viewer=user, now=services(request).clock())
     return render(request, "child.html", user=user, view=view)
 
 
@@ -546,7 +489,7 @@ def audit_page(
 def audit_export(request: Request, session: SessionDep, user: AdminUser) -> Response:
     svc: Services = services(request)
     record(
-        session, _actor(user), "export_audit", record_type="audit", record_id="-", now=svc.clock()
+        session, Actor.of(user), "export_audit", record_type="audit", record_id="-", now=svc.clock()
     )
     session.flush()
     return Response(

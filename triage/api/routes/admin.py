@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from triage.accounts import Role
 from triage.analysis import page_of_decisions
-from triage.api import schemas
-from triage.api.deps import PagingDep, ServicesDep, SessionDep, actor_of, allow
+from triage.api import convert, schemas
+from triage.api.deps import PagingDep, ServicesDep, SessionDep, allow
 from triage.api.problems import problem_responses
-from triage.audit import export_csv, page_of_events, record
+from triage.audit import Actor, export_csv, page_of_events, record
 from triage.intake import Receipt, replay
 from triage.quarantine import service as quarantine
 from triage.store.tables import UserRecord
@@ -48,15 +48,15 @@ def list_quarantine(
     )
     record(
         session,
-        actor_of(user),
+        Actor.of(user),
         "list_quarantine",
         record_type="quarantine",
         record_id="-",
         now=svc.clock(),
         page=paging.page,
     )
-    return schemas.Page[schemas.QuarantinedRecord](
-        items=[
+    return paging.of(
+        [
             schemas.QuarantinedRecord(
                 quarantine_id=r.id,
                 received_at=r.received_at,
@@ -68,9 +68,7 @@ def list_quarantine(
             )
             for r in rows
         ],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
+        total,
     )
 
 
@@ -92,7 +90,7 @@ def replay_quarantined(
     def audited(session: Session, receipt: Receipt) -> None:  # in the replay's transaction
         record(
             session,
-            actor_of(user),
+            Actor.of(user),
             "replay_quarantine",
             record_type="quarantine",
             record_id=quarantine_id,
@@ -108,15 +106,7 @@ def replay_quarantined(
         vetter=svc.vetter,
         after=audited,
     )
-    return schemas.SubmissionReceipt(
-        receipt_id=None,
-        outcome=receipt.outcome.value,
-        police_reference=receipt.police_reference,
-        version=receipt.version,
-        vetted_level=receipt.vetted_level,
-        quarantine_id=receipt.quarantine_id,
-        errors=[schemas.FieldProblem(field=e.field, problem=e.problem) for e in receipt.errors],
-    )
+    return convert.submission(receipt, None)
 
 
 @router.get(
@@ -142,8 +132,8 @@ def read_audit(
         username=username,
         record_type=record_type,
     )
-    return schemas.Page[schemas.AuditEvent](
-        items=[
+    return paging.of(
+        [
             schemas.AuditEvent(
                 event_id=e.id,
                 at=e.at,
@@ -156,9 +146,7 @@ def read_audit(
             )
             for e in rows
         ],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
+        total,
     )
 
 
@@ -186,7 +174,7 @@ def export_audit(
 ) -> Response:
     """The whole audit trail as CSV (the export itself is audited first)."""
     now = svc.clock()
-    record(session, actor_of(user), "export_audit", record_type="audit", record_id="-", now=now)
+    record(session, Actor.of(user), "export_audit", record_type="audit", record_id="-", now=now)
     session.flush()
     text = "".join(export_csv(session))
     stamp = now.strftime("%Y%m%dT%H%M%SZ") if isinstance(now, datetime) else "now"
@@ -216,16 +204,11 @@ def analytics_decisions(
     )
     record(
         session,
-        actor_of(user),
+        Actor.of(user),
         "read_analytics",
         record_type="decision",
         record_id="-",
         now=svc.clock(),
         page=paging.page,
     )
-    return schemas.Page[schemas.AnalyticsDecision](
-        items=[schemas.AnalyticsDecision.model_validate(r, from_attributes=True) for r in rows],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
-    )
+    return paging.of(rows, total)

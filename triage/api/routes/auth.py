@@ -51,7 +51,7 @@ def token(
         ) from exc
     record(
         session,
-        Actor(user.id, user.username, user.role),
+        Actor.of(user),
         "sign_in",
         record_type="user",
         record_id=user.id,

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from triage.accounts import CASEWORK
 from triage.api import convert, schemas
-from triage.api.deps import PagingDep, ServicesDep, SessionDep, actor_of, allow
+from triage.api.deps import PagingDep, ServicesDep, SessionDep, allow
 from triage.api.problems import problem_responses
-from triage.audit import record
+from triage.audit import Actor, record
 from triage.casework import reviews
 from triage.casework.queue import ReviewStatus, page_of_queue
 from triage.casework.records import child_view
-from triage.identity.matching import live_child_id
+from triage.store import count
 from triage.store.tables import ChildRecord, EpisodeRecord, UserRecord
 
 router = APIRouter()
@@ -43,7 +43,7 @@ def queue(
     now = svc.clock()
     record(
         session,
-        actor_of(user),
+        Actor.of(user),
         "view_queue",
         record_type="queue",
         record_id="-",
@@ -52,12 +52,7 @@ def queue(
         status=status.value if status else "",
         page=paging.page,
     )
-    return schemas.Page[schemas.QueueItem](
-        items=[convert.queue_item(i, now) for i in items],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
-    )
+    return paging.of([convert.queue_item(i, now) for i in items], total)
 
 
 @router.get(
@@ -71,12 +66,7 @@ def awaiting_agreement(
 ) -> schemas.Page[schemas.Review]:
     """Reviews that lower a "high" and wait for a second person, oldest first."""
     rows, total = reviews.awaiting_agreement(session, offset=paging.offset, limit=paging.per_page)
-    return schemas.Page[schemas.Review](
-        items=[convert.review(r) for r in rows],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
-    )
+    return paging.of([convert.review(r) for r in rows], total)
 
 
 @router.post(
@@ -94,23 +84,11 @@ def agree(
     user: Annotated[UserRecord, Depends(CASE)],
 ) -> schemas.Review:
     """A second person agrees to (or refuses) lowering a "high"; never the reviewer themself."""
-    now = svc.clock()
     agreement = reviews.agree(
-        session, review_id=review_id, by=user, agreed=body.agree, note=body.note, now=now
+        session, review_id=review_id, by=user, agreed=body.agree, note=body.note, now=svc.clock()
     )
-    review = agreement.review
-    episode = session.get_one(EpisodeRecord, review.episode_id)
-    record(
-        session,
-        actor_of(user),
-        "agree" if body.agree else "refuse_agreement",
-        record_type="episode",
-        record_id=episode.police_reference,
-        now=now,
-        review=review.id,
-    )
-    session.refresh(review)
-    return convert.review(review)
+    session.refresh(agreement.review)
+    return convert.review(agreement.review)
 
 
 @router.get(
@@ -138,7 +116,7 @@ def list_children(
         .where(ChildRecord.merged_into_id.is_(None))
         .group_by(ChildRecord.id, ChildRecord.given_name, ChildRecord.family_name)
     )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = count(session, query)
     rows = session.execute(
         query.order_by(func.max(EpisodeRecord.last_seen_at).desc(), ChildRecord.id)
         .offset(paging.offset)
@@ -146,23 +124,21 @@ def list_children(
     )
     record(
         session,
-        actor_of(user),
+        Actor.of(user),
         "list_children",
         record_type="child",
         record_id="-",
         now=svc.clock(),
         page=paging.page,
     )
-    return schemas.Page[schemas.ChildListItem](
-        items=[
+    return paging.of(
+        [
             schemas.ChildListItem(
                 child_id=child_id, name=f"{given} {family}", episodes=count, last_seen_at=last
             )
             for child_id, given, family, count, last in rows
         ],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
+        total,
     )
 
 
@@ -180,13 +156,4 @@ def read_child(
 ) -> schemas.ChildDetail:
     """A child's history as a timeline (newest first), children seen missing with them, and
     identity matches waiting for a person. Each view is written to the audit trail."""
-    view = child_view(session, child_id)
-    record(
-        session,
-        actor_of(user),
-        "view_child",
-        record_type="child",
-        record_id=live_child_id(session, child_id),
-        now=svc.clock(),
-    )
-    return convert.child(view)
+    return convert.child(child_view(session, child_id, viewer=user, now=svc.clock()))

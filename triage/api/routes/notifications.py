@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.accounts import CASEWORK, Role
@@ -24,12 +24,11 @@ from triage.api.deps import (
     Services,
     ServicesDep,
     SessionDep,
-    actor_of,
     allow,
     services,
 )
 from triage.api.problems import MEDIA_TYPE, ProblemException, problem_body, problem_responses
-from triage.audit import record
+from triage.audit import Actor, record
 from triage.casework import actions as casework_actions
 from triage.casework import reviews
 from triage.casework.records import notification_view
@@ -38,6 +37,7 @@ from triage.intake import Outcome, Receipt, ingest
 from triage.notification import Notification
 from triage.notification.example import EXAMPLE_NOTIFICATION
 from triage.notification.reader import raw_from_text
+from triage.store import count
 from triage.store.tables import DecisionRecord, SubmissionReceipt, UserRecord
 
 router = APIRouter(tags=["notifications"])
@@ -52,11 +52,12 @@ _STATUS = {
     Outcome.UNCHANGED: 200,
     Outcome.REJECTED: 422,
 }
+_CONTRACT = Notification.model_json_schema()  # the published contract, built once
 _NOTIFICATION_BODY = {
     "required": True,
     "content": {
         "application/json": {
-            "schema": Notification.model_json_schema(),
+            "schema": _CONTRACT,
             "example": EXAMPLE_NOTIFICATION,
         }
     },
@@ -80,7 +81,7 @@ def _store_receipt(
     session.flush()
     record(
         session,
-        actor_of(user),
+        Actor.of(user),
         "submit",
         record_type="episode" if receipt.police_reference else "quarantine",
         record_id=receipt.police_reference or receipt.quarantine_id,
@@ -88,8 +89,7 @@ def _store_receipt(
         outcome=receipt.outcome.value,
         receipt=row.id,
     )
-    out = convert.receipt(row)
-    return schemas.SubmissionReceipt(**out.model_dump(exclude={"received_at"}))
+    return convert.submission(receipt, row.id)
 
 
 def _take(
@@ -173,7 +173,7 @@ async def submit(
                 "application/json": {
                     "schema": {
                         "type": "array",
-                        "items": Notification.model_json_schema(),
+                        "items": _CONTRACT,
                         "maxItems": MAX_BATCH,
                     },
                     "example": [EXAMPLE_NOTIFICATION],
@@ -236,16 +236,11 @@ def list_receipts(
 ) -> schemas.Page[schemas.StoredReceipt]:
     """This feed's own receipts, newest first."""
     mine = select(SubmissionReceipt).where(SubmissionReceipt.submitted_by_id == user.id)
-    total = session.scalar(select(func.count()).select_from(mine.subquery())) or 0
+    total = count(session, mine)
     rows = session.scalars(
         mine.order_by(SubmissionReceipt.id.desc()).offset(paging.offset).limit(paging.per_page)
     )
-    return schemas.Page[schemas.StoredReceipt](
-        items=[convert.receipt(r) for r in rows],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
-    )
+    return paging.of([convert.receipt(r) for r in rows], total)
 
 
 @router.get(
@@ -276,18 +271,10 @@ def read_notification(
 ) -> schemas.NotificationDetail:
     """A notification with its level, every reason and point, reviews, actions and links.
     Each view is written to the audit trail."""
-    view = notification_view(session, police_reference)
     now = svc.clock()
-    record(
-        session,
-        actor_of(user),
-        "view_notification",
-        record_type="episode",
-        record_id=police_reference,
-        now=now,
-        child=view.child.id,
+    return convert.notification(
+        notification_view(session, police_reference, viewer=user, now=now), now
     )
-    return convert.notification(view, now)
 
 
 @router.get(
@@ -306,24 +293,19 @@ def list_decisions(
     model), newest first. None is ever rewritten."""
     episode = reviews.episode_by_reference(session, police_reference)
     query = select(DecisionRecord).where(DecisionRecord.episode_id == episode.id)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = count(session, query)
     rows = session.scalars(
         query.order_by(DecisionRecord.id.desc()).offset(paging.offset).limit(paging.per_page)
     )
     record(
         session,
-        actor_of(user),
+        Actor.of(user),
         "view_decisions",
         record_type="episode",
         record_id=police_reference,
         now=svc.clock(),
     )
-    return schemas.Page[schemas.Decision](
-        items=[convert.decision(r, police_reference) for r in rows],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=total,
-    )
+    return paging.of([convert.decision(r, police_reference) for r in rows], total)
 
 
 @router.post(
@@ -354,19 +336,6 @@ def create_review(
         rules_dir=svc.rules_dir,
         now=now,
     )
-    record(
-        session,
-        actor_of(user),
-        "review",
-        record_type="episode",
-        record_id=police_reference,
-        now=now,
-        review=row.id,
-        outcome=row.outcome,
-        machine_level=row.machine_level,
-        reviewed_level=row.reviewed_level,
-        reason=row.reason_code,
-    )
     return convert.review(row)
 
 
@@ -387,12 +356,7 @@ def list_actions(
     items = casework_actions.actions_of(session, episode.id)
     now = svc.clock()
     shown = items[paging.offset : paging.offset + paging.per_page]
-    return schemas.Page[schemas.Action](
-        items=[convert.action(a, now) for a in shown],
-        page=paging.page,
-        per_page=paging.per_page,
-        total=len(items),
-    )
+    return paging.of([convert.action(a, now) for a in shown], len(items))
 
 
 @router.post(
@@ -418,15 +382,6 @@ def complete_action(
         by=user,
         note=body.note,
         now=now,
-    )
-    record(
-        session,
-        actor_of(user),
-        "complete_action",
-        record_type="episode",
-        record_id=police_reference,
-        now=now,
-        action_type=action_type,
     )
     episode = reviews.episode_by_reference(session, police_reference)
     done = next(
