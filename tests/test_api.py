@@ -38,7 +38,12 @@ def low(reference: str, child: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def high(reference: str) -> dict[str, Any]:
-    return notification(reference=reference, police_risk_grade="high")
+    """Police say medium; an injury on return makes the vetted level high (R07)."""
+    return notification(
+        reference=reference,
+        police_risk_grade="medium",
+        episode={"indicators": ["vehicle_unknown_adult", "injury_on_return"]},
+    )
 
 
 def submit(client: TestClient, headers: H, payload: dict[str, Any]) -> dict[str, Any]:
@@ -244,7 +249,7 @@ def test_a_worker_confirms_a_decision(client: TestClient, headers: H) -> None:
     assert response.status_code == 201
     assert response.json()["outcome"] == "confirmed"
     after = detail(client, headers, "C-1")
-    assert (after["status"], after["level_now"]) == ("reviewed", "medium")
+    assert (after["status"], after["level_in_force"]) == ("reviewed", "medium")
 
 
 def test_an_override_needs_a_reason_and_keeps_the_machine_decision(
@@ -300,7 +305,7 @@ def test_an_override_needs_a_reason_and_keeps_the_machine_decision(
     )
     assert done.status_code == 201
     after = detail(client, headers, "O-1")
-    assert (after["level_now"], after["status"]) == ("high", "reviewed")
+    assert (after["level_in_force"], after["status"]) == ("high", "reviewed")
     assert after["decision"]["vetted_level"] == "medium"  # the machine's decision stands beside
     with database.reading() as session:
         stored = session.scalars(select(DecisionRecord)).one()
@@ -323,7 +328,7 @@ def test_lowering_a_high_needs_a_second_person(client: TestClient, headers: H) -
     ).json()
     assert review["needs_agreement"] is True
     waiting = detail(client, headers, "L-1")
-    assert (waiting["status"], waiting["level_now"]) == ("awaiting_agreement", "high")
+    assert (waiting["status"], waiting["level_in_force"]) == ("awaiting_agreement", "high")
     own = client.post(
         f"/api/v1/reviews/{review['review_id']}/agreement",
         json={"agree": True},
@@ -341,7 +346,7 @@ def test_lowering_a_high_needs_a_second_person(client: TestClient, headers: H) -
     assert agreed.status_code == 201
     assert agreed.json()["agreement"]["by"] == "Alex Morgan"
     after = detail(client, headers, "L-1")
-    assert (after["status"], after["level_now"]) == ("reviewed", "medium")
+    assert (after["status"], after["level_in_force"]) == ("reviewed", "medium")
     again = client.post(
         f"/api/v1/reviews/{review['review_id']}/agreement",
         json={"agree": True},
@@ -362,7 +367,7 @@ def test_a_refused_lowering_sends_the_notification_back_for_review(
         "L-2",
         decision_id=decision_id,
         decision="override",
-        level="low",
+        level="medium",
         reason="wrong_child",
     ).json()
     no_note = client.post(
@@ -377,7 +382,7 @@ def test_a_refused_lowering_sends_the_notification_back_for_review(
         headers=headers["panel_chair"],
     )
     after = detail(client, headers, "L-2")
-    assert (after["status"], after["level_now"]) == ("awaiting_review", "high")
+    assert (after["status"], after["level_in_force"]) == ("awaiting_review", "high")
 
 
 def test_a_review_of_an_older_decision_is_refused(client: TestClient, headers: H) -> None:
@@ -614,7 +619,7 @@ def test_an_older_version_arriving_late_does_not_displace_the_newest_decision(
     receipt = submit(client, headers, older)
     assert (receipt["outcome"], receipt["vetted_level"]) == ("updated", "high")
     after = detail(client, headers, "LATE-1")
-    assert after["level_now"] == "high"
+    assert after["level_in_force"] == "high"
     assert after["notification"]["police_risk_grade"] == "high"
 
 
@@ -634,13 +639,20 @@ def test_undoing_a_persons_raise_to_high_also_needs_a_second_person(
         reason="known_exploitation",
     )
     undo = _review(
-        client, headers, "mash_worker", "RAISE-1", decision_id=decision_id, decision="confirm"
+        client,
+        headers,
+        "mash_worker",
+        "RAISE-1",
+        decision_id=decision_id,
+        decision="override",
+        level="medium",
+        reason="duplicate_episode",
     ).json()
     assert undo["needs_agreement"] is True
     waiting = detail(client, headers, "RAISE-1")
-    assert (waiting["status"], waiting["level_now"]) == ("awaiting_agreement", "high")
+    assert (waiting["status"], waiting["level_in_force"]) == ("awaiting_agreement", "high")
     analyst_row = client.get("/api/v1/analytics/decisions", headers=headers["analyst"]).json()
-    assert (analyst_row["items"][0]["review_status"], analyst_row["items"][0]["level_now"]) == (
+    assert (analyst_row["items"][0]["review_status"], analyst_row["items"][0]["level_in_force"]) == (
         "awaiting_agreement",
         "high",
     )
@@ -669,4 +681,4 @@ def test_a_replaced_review_cannot_be_agreed_to_or_listed(client: TestClient, hea
     )
     assert late.status_code == 422
     assert "newer review" in late.json()["errors"][0]["problem"]
-    assert detail(client, headers, "STALE-1")["level_now"] == "high"
+    assert detail(client, headers, "STALE-1")["level_in_force"] == "high"

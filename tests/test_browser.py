@@ -81,7 +81,7 @@ def service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> Iterat
                 )
             )
     for payload in (
-        notification(reference="WEB-HIGH", police_risk_grade="high"),
+        notification(reference="WEB-HIGH", episode={"indicators": ["injury_on_return"]}),
         notification(
             reference="WEB-MED",
             child={"police_person_id": "WEB-P-2", "given_name": "Maya", "family_name": "Brooks"},

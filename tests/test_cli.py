@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import changed, notification
-from triage import cli
+from triage.cli import common
 from triage.cli import app
 
 
@@ -17,7 +17,7 @@ from triage.cli import app
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules_dir: Path):
     monkeypatch.setenv("TRIAGE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("TRIAGE_RULES_DIR", str(rules_dir))
-    monkeypatch.setattr(cli.console, "width", 200)  # a wide terminal: tables do not wrap
+    monkeypatch.setattr(common.console, "width", 200)  # a wide terminal: tables do not wrap
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0) -> str:

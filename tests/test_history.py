@@ -161,21 +161,49 @@ episode_rows = st.lists(
         st.lists(
             st.sampled_from(["drugs", "hotels_taxis", "mental_health"]), max_size=2, unique=True
         ),
+        st.integers(0, 48),  # hours after last seen that police sent the first version
+        # a correction police sent later: (hours after the first version, grade, indicators)
+        st.one_of(
+            st.none(),
+            st.tuples(
+                st.integers(1, 2000),
+                st.sampled_from(["low", "medium", "high"]),
+                st.lists(st.sampled_from(["drugs", "hotels_taxis"]), max_size=2, unique=True),
+            ),
+        ),
     ),
     min_size=1,
     max_size=25,
 )
 
 
+def _sent(row: tuple) -> datetime:
+    return T0 + timedelta(hours=row[1] + row[6])
+
+
+def _as_known(row: tuple, known: datetime) -> tuple | None:
+    """The episode as its newest version sent by `known` says it (None: not yet notified)."""
+    if _sent(row) > known:
+        return None
+    correction = row[7]
+    if correction is not None and _sent(row) + timedelta(hours=correction[0]) <= known:
+        return (*row[:4], correction[1], correction[2])
+    return row[:6]
+
+
 def naive(rows: list[tuple], links: list[tuple[int, int]], target: int) -> dict:
     """The definitions in the module docstring, read literally, one episode at a time."""
     child, start, *_ = rows[target]
     as_of = T0 + timedelta(hours=start)
+    known = _sent(rows[target])
     out = {name: 0 for name in FEATURE_NAMES}
     earlier = [
-        (k, r)
+        (k, known_row)
         for k, r in enumerate(rows)
-        if r[0] == child and k != target and T0 + timedelta(hours=r[1]) < as_of
+        if r[0] == child
+        and k != target
+        and T0 + timedelta(hours=r[1]) < as_of
+        and (known_row := _as_known(r, known)) is not None
     ]
     codes: set[str] = set()
     longest = 0.0
@@ -206,6 +234,8 @@ def naive(rows: list[tuple], links: list[tuple[int, int]], target: int) -> dict:
         seen = T0 + timedelta(hours=seen_hours)
         if owner_episode == target or not (seen < as_of and (as_of - seen) <= timedelta(days=365)):
             continue
+        if _sent(rows[owner_episode]) > known:
+            continue
         if owner == child and companion != child:
             companions.add(companion)
         if companion == child and owner != child:
@@ -215,32 +245,42 @@ def naive(rows: list[tuple], links: list[tuple[int, int]], target: int) -> dict:
     return out
 
 
+def _versions(k: int, row: tuple) -> list[tuple]:
+    """EPISODE_COLUMNS rows for one generated episode: its first version and any correction."""
+    child, start, hours, kind, grade, indicators, _delay, correction = row
+    seen = T0 + timedelta(hours=start)
+    returned = None if hours is None else seen + timedelta(hours=hours)
+    corrected_at = None if correction is None else _sent(row) + timedelta(hours=correction[0])
+    out = [(k, child, seen, returned, kind, grade, indicators, _sent(row), corrected_at)]
+    if correction is not None:
+        out.append(
+            (k, child, seen, returned, kind, correction[1], correction[2], corrected_at, None)
+        )
+    return out
+
+
 @settings(max_examples=80, deadline=None)
 @given(episode_rows, st.lists(st.tuples(st.integers(0, 24), st.integers(1, 3)), max_size=6))
 def test_features_match_the_definitions_on_any_history(rows: list[tuple], raw_links: list) -> None:
+    """History as it was known: each target sees each earlier episode as its newest version sent
+    by the target's own sending, so a later correction never changes an earlier answer."""
     episodes = pd.DataFrame.from_records(
-        [
-            (
-                k,
-                child,
-                T0 + timedelta(hours=start),
-                None if hours is None else T0 + timedelta(hours=start + hours),
-                kind,
-                grade,
-                indicators,
-            )
-            for k, (child, start, hours, kind, grade, indicators) in enumerate(rows)
-        ],
+        [version for k, row in enumerate(rows) for version in _versions(k, row)],
         columns=EPISODE_COLUMNS,
     )
-    episodes["last_seen_at"] = pd.to_datetime(episodes["last_seen_at"], utc=True)
-    episodes["returned_at"] = pd.to_datetime(episodes["returned_at"], utc=True)
+    for column in ("last_seen_at", "returned_at", "sent_at", "until"):
+        episodes[column] = pd.to_datetime(episodes[column], utc=True)
     links = [(e, c) for e, c in raw_links if e < len(rows)]
-    forward = [(e, rows[e][0], c, T0 + timedelta(hours=rows[e][1])) for e, c in links]
-    backward = [(e, c, owner, seen) for e, owner, c, seen in forward]
+    forward = [
+        (e, rows[e][0], c, T0 + timedelta(hours=rows[e][1]), _sent(rows[e])) for e, c in links
+    ]
+    backward = [(e, c, owner, seen, sent) for e, owner, c, seen, sent in forward]
     edges = pd.DataFrame.from_records(forward + backward, columns=EDGE_COLUMNS)
     edges["last_seen_at"] = pd.to_datetime(edges["last_seen_at"], utc=True)
-    targets = targets_frame([(k, r[0], T0 + timedelta(hours=r[1]), k) for k, r in enumerate(rows)])
+    edges["sent_at"] = pd.to_datetime(edges["sent_at"], utc=True)
+    targets = targets_frame(
+        [(k, r[0], T0 + timedelta(hours=r[1]), k, _sent(r)) for k, r in enumerate(rows)]
+    )
     computed = compute_features(episodes, edges, targets)
     for k in range(len(rows)):
         got = _row(computed.loc[k])

@@ -32,7 +32,7 @@ def _sign_in(client: TestClient, username: str) -> None:
 @pytest.fixture
 def seeded(client: TestClient, headers: dict[str, dict[str, str]]) -> TestClient:
     for payload in (
-        notification(reference="P-1", police_risk_grade="high"),
+        notification(reference="P-1", episode={"indicators": ["injury_on_return"]}),
         notification(reference="P-2", child={"police_person_id": "P-P-2"}),
     ):
         assert (
@@ -134,7 +134,7 @@ def test_a_review_from_the_page_is_saved_and_audited(
     )
     assert saved.status_code == 303
     after = seeded.get("/api/v1/notifications/P-2", headers=headers["mash_worker"]).json()
-    assert (after["level_now"], after["reviews"][0]["reason"]) == ("high", "known_exploitation")
+    assert (after["level_in_force"], after["reviews"][0]["reason"]) == ("high", "known_exploitation")
     trail = seeded.get("/api/v1/audit", params={"action": "review"}, headers=headers["admin"])
     assert [e["record_id"] for e in trail.json()["items"]] == ["P-2"]
 
@@ -186,8 +186,8 @@ def test_an_agreement_is_audited_against_the_reviews_own_notification(
         json={
             "decision_id": decision_id,
             "decision": "override",
-            "level": "low",
-            "reason": "wrong_child",
+            "level": "medium",
+            "reason": "duplicate_episode",
         },
         headers=headers["alex"],
     ).json()

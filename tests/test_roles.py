@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from factories import notification
 
-ROLES = ("police_feed", "mash_worker", "panel_chair", "analyst", "admin")
+ROLES = ("police_feed", "mash_worker", "panel_chair", "senior_manager", "analyst", "admin")
 PUBLIC = "public"
-CASE = {"mash_worker", "panel_chair"}
+CASE = {"mash_worker", "panel_chair", "senior_manager"}
 ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/token"): PUBLIC,
     ("GET", "/api/v1/health"): PUBLIC,
@@ -53,7 +53,11 @@ def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, A
     police = headers["police_feed"]
     receipt = client.post(
         "/api/v1/notifications",
-        json=notification(reference="WALK-1", police_risk_grade="high"),
+        json=notification(
+            reference="WALK-1",
+            police_risk_grade="medium",
+            episode={"indicators": ["injury_on_return"]},
+        ),
         headers=police,
     ).json()
     bad = client.post("/api/v1/notifications", json={"police_reference": "WALK-2"}, headers=police)

@@ -17,7 +17,7 @@ from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.store import Database
 from triage.store.tables import DecisionRecord
-from triage.vetting.decision import VettedDecision, from_json
+from triage.decisions.models import VettedDecision, from_json
 from triage.vetting.service import Vetter
 
 AT_HOME = {

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Send the sign-in cookie over HTTPS only (set behind TLS)"
     )
+    revet_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How often the service re-vets open episodes whose time thresholds have "
+        "passed and retries failed vettings; 0 turns the service's own schedule off",
+    )
 
     @property
     def token_lifetime(self) -> timedelta:

@@ -17,6 +17,7 @@ DEMO_ACCOUNTS = (
     ("mash.demo", "Sam Patel", Role.MASH_WORKER),
     ("mash2.demo", "Alex Morgan", Role.MASH_WORKER),
     ("chair.demo", "Jo Williams", Role.PANEL_CHAIR),
+    ("senior.demo", "Morgan Reid", Role.SENIOR_MANAGER),
     ("analyst.demo", "Priya Shah", Role.ANALYST),
     ("admin.demo", "Chris Evans", Role.ADMIN),
 )

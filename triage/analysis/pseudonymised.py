@@ -11,13 +11,14 @@ import hmac
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage import decisions
 from triage.analysis.groups import age_band
-from triage.casework.queue import latest_decisions, latest_reviews
-from triage.casework.reviews import standing_level, status_of_review
+from triage.decisions.level import in_force, newest_reviews
 from triage.notification.models import age_on
+from triage.store import count
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion, ReviewRecord
 
 
@@ -57,8 +58,9 @@ class PseudonymisedDecision(BaseModel):
                     probability=0.46,
                     ruleset_version="c7bc36d0...",
                     model_version="synthetic-city-8a0c9460eb91",
+                    trigger="version",
                     review_status="reviewed",
-                    level_now="high",
+                    level_in_force="high",
                     review_outcome="confirmed",
                     reviewed_level="high",
                     review_reason="confirmed",
@@ -86,8 +88,9 @@ class PseudonymisedDecision(BaseModel):
     probability: float | None
     ruleset_version: str
     model_version: str
-    review_status: str  # awaiting_review, awaiting_agreement or reviewed
-    level_now: str  # what stands: a lowering waiting for agreement has no effect yet
+    trigger: str  # why the newest decision was made: a version, a time threshold, a retry
+    review_status: str  # not_vetted, awaiting_review, awaiting_agreement or reviewed
+    level_in_force: str  # what stands: a lowering waiting for agreement has no effect yet
     review_outcome: str | None
     reviewed_level: str | None
     review_reason: str | None
@@ -96,39 +99,47 @@ class PseudonymisedDecision(BaseModel):
 def page_of_decisions(
     session: Session, pseudonyms: Pseudonymiser, *, offset: int, limit: int
 ) -> tuple[list[PseudonymisedDecision], int]:
-    """Each episode's newest decision with its newest review, oldest episode first."""
-    decision_ids, review_ids = latest_decisions(), latest_reviews()
-    total = session.scalar(select(func.count()).select_from(decision_ids)) or 0
-    rows = session.execute(
-        select(DecisionRecord, EpisodeRecord.child_id, NotificationVersion.payload, ReviewRecord)
-        .join(decision_ids, decision_ids.c.id == DecisionRecord.id)
+    """Each episode's newest decision with its newest review and the level in force, oldest
+    episode first (an episode not yet vetted has no row)."""
+    levels = in_force()
+    review_ids = newest_reviews()
+    query = (
+        select(
+            DecisionRecord,
+            EpisodeRecord.child_id,
+            NotificationVersion.payload,
+            ReviewRecord,
+            levels.c.level,
+            levels.c.status,
+        )
+        .join(levels, levels.c.decision_id == DecisionRecord.id)
         .join(EpisodeRecord, EpisodeRecord.id == DecisionRecord.episode_id)
         .join(NotificationVersion, NotificationVersion.id == DecisionRecord.version_id)
-        .outerjoin(
-            ReviewRecord,
-            (ReviewRecord.decision_id == DecisionRecord.id)
-            & ReviewRecord.id.in_(select(review_ids.c.id)),
-        )
-        .order_by(EpisodeRecord.reported_at, EpisodeRecord.id)
-        .offset(offset)
-        .limit(limit)
+        .outerjoin(review_ids, review_ids.c.decision_id == DecisionRecord.id)
+        .outerjoin(ReviewRecord, ReviewRecord.id == review_ids.c.id)
+    )
+    total = count(session, query)
+    rows = session.execute(
+        query.order_by(EpisodeRecord.reported_at, EpisodeRecord.id).offset(offset).limit(limit)
     ).all()
     return [_row(pseudonyms, *row) for row in rows], total
 
 
 def _row(
     pseudonyms: Pseudonymiser,
-    decision: DecisionRecord,
+    record: DecisionRecord,
     child_id: int,
     payload: dict[str, object],
     review: ReviewRecord | None,
+    level: str,
+    status: str,
 ) -> PseudonymisedDecision:
     child = payload["child"]
     episode = payload["episode"]
     assert isinstance(child, dict) and isinstance(episode, dict)
     reported = date.fromisoformat(str(episode["reported_at"])[:10])
-    body = decision.body
-    score = body.get("score") or {}
+    decision = decisions.read(record)
+    score = decision.score
     return PseudonymisedDecision(
         child=pseudonyms.child(child_id),
         month=reported.strftime("%Y-%m"),
@@ -137,20 +148,21 @@ def _row(
         ethnicity=str(child.get("ethnicity", "not_stated")),
         legal_status=str(child.get("legal_status", "none")),
         team=decision.team,
-        police_risk_grade=body["police_risk_grade"],
-        police_classification=body["police_classification"],
-        vetted_level=decision.vetted_level,
-        classification=decision.classification,
+        police_risk_grade=decision.police_risk_grade.value,
+        police_classification=decision.police_classification.value,
+        vetted_level=decision.vetted_level.value,
+        classification=decision.classification.value,
         reclassified=decision.reclassified,
-        flags=list(body.get("flags", [])),
-        rules_fired=[reason["rule_id"] for reason in body.get("reasons", [])],
-        score_total=score.get("total"),
-        score_band=score.get("band"),
-        probability=score.get("probability"),
+        flags=list(decision.flags),
+        rules_fired=[reason.rule_id for reason in decision.reasons],
+        score_total=score.total if score else None,
+        score_band=score.band.value if score else None,
+        probability=score.probability if score else None,
         ruleset_version=decision.ruleset_version,
         model_version=decision.model_version,
-        review_status=status_of_review(review).value,
-        level_now=standing_level(decision.vetted_level, review),
+        trigger=record.trigger,
+        review_status=status,
+        level_in_force=level,
         review_outcome=review.outcome if review else None,
         reviewed_level=review.reviewed_level if review else None,
         review_reason=review.reason_code if review else None,

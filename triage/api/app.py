@@ -23,6 +23,7 @@ from triage.api.deps import Services, ServicesDep, SessionDep
 from triage.api.problems import ProblemException
 from triage.api.routes import admin, auth, casework, notifications
 from triage.api.schemas import Health
+from triage.decisions.revet import RevetSchedule, not_vetted
 from triage.errors import CaseworkRefused, QuarantineError, RecordNotFound
 from triage.notification import SCHEMA_VERSION
 from triage.settings import Settings
@@ -47,7 +48,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = Services(
+        svc = Services(
             settings=settings,
             database=database or create_database(settings),
             vetter=vetter or create_vetter(settings),
@@ -56,11 +57,23 @@ def create_app(
             csrf_secret=f"csrf:{secret}".encode(),
             clock=clock or (lambda: datetime.now(UTC)),
         )
+        app.state.services = svc
+        schedule = RevetSchedule(
+            svc.database,
+            svc.vetter,
+            lambda: svc.vetter.rulebook.current.hour_thresholds,
+            interval=settings.revet_seconds,
+            clock=svc.clock,
+        )
+        app.state.revet = schedule
+        if settings.revet_seconds > 0:
+            schedule.start()
         try:
             yield
         finally:
+            schedule.stop()
             if database is None:
-                app.state.services.database.dispose()
+                svc.database.dispose()
 
     app = FastAPI(
         title="Missing children notification triage",
@@ -115,6 +128,8 @@ def health(svc: ServicesDep, session: SessionDep) -> Health:
             select(func.count()).select_from(PossibleMatch).where(PossibleMatch.status == "open")
         )
         or 0,
+        # Stored but not vetted (vetting failed): shown in the queue, retried by the schedule.
+        "not_vetted": len(not_vetted(session)),
     }
     return Health(
         status="ok",

@@ -35,6 +35,7 @@ def submission(receipt: Receipt, receipt_id: int | None) -> schemas.SubmissionRe
         vetted_level=receipt.vetted_level,
         quarantine_id=receipt.quarantine_id,
         errors=[schemas.FieldProblem(field=e.field, problem=e.problem) for e in receipt.errors],
+        vetting_failed=receipt.vetting_failed,
     )
 
 
@@ -45,7 +46,7 @@ def queue_item(item: QueueItem, now: datetime) -> schemas.QueueItem:
         child_id=item.child_id,
         child_name=item.child_name,
         vetted_level=item.vetted_level,
-        level_now=item.level_now,
+        level_in_force=item.level,
         police_risk_grade=item.police_risk_grade,
         classification=item.classification,
         reclassified=item.reclassified,
@@ -54,6 +55,7 @@ def queue_item(item: QueueItem, now: datetime) -> schemas.QueueItem:
         received_at=item.received_at,
         waiting_minutes=max(0, int((now - item.received_at).total_seconds() // 60)),
         status=item.status.value,
+        overdue_actions=list(item.overdue),
     )
 
 
@@ -61,6 +63,8 @@ def decision(row: DecisionRecord, police_reference: str) -> schemas.Decision:
     return schemas.Decision(
         decision_id=row.id,
         police_reference=police_reference,
+        trigger=row.trigger,
+        as_of=row.as_of,
         decided_at=row.decided_at,
         ruleset_version=row.ruleset_version,
         model_version=row.model_version,
@@ -98,6 +102,7 @@ def action(item: EpisodeAction, now: datetime) -> schemas.Action:
         type=item.type,
         due_at=item.due_at,
         rule_id=item.rule_id,
+        role=item.role,
         overdue=item.overdue(now),
         completed_at=item.completed_at,
         completed_by=item.completed_by,
@@ -128,7 +133,7 @@ def notification(view: NotificationView, now: datetime) -> schemas.NotificationD
         police_reference=reference,
         child=child_summary(view.child),
         status=view.status.value,
-        level_now=view.level_now,
+        level_in_force=view.level,
         decision=decision(view.decision_record, reference) if view.decision_record else None,
         versions=[
             schemas.Version(version=v.version, sent_at=v.sent_at, received_at=v.received_at)
@@ -152,7 +157,8 @@ def child(view: ChildView) -> schemas.ChildDetail:
                 returned_at=t.returned_at,
                 police_classification=t.police_classification,
                 police_risk_grade=t.police_risk_grade,
-                vetted_level=t.vetted_level,
+                level_in_force=t.level,
+                status=t.status.value,
                 flags=t.flags,
                 indicators=t.indicators,
             )

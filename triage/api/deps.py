@@ -17,6 +17,7 @@ from triage.accounts import Role, TokenError, TokenIssuer
 from triage.analysis import Pseudonymiser
 from triage.api.problems import ProblemException
 from triage.api.schemas import Page, T
+from triage.rules.catalogue import Escalation
 from triage.settings import Settings
 from triage.store import Database
 from triage.store.tables import UserRecord
@@ -41,6 +42,11 @@ class Services:
     @property
     def rules_dir(self) -> Path:
         return self.settings.rules_dir
+
+    @property
+    def escalation(self) -> Escalation:
+        """What a high level in force asks for (the rules in force say)."""
+        return self.vetter.rulebook.current.escalation
 
 
 def services(request: Request) -> Services:

@@ -70,6 +70,11 @@ class SubmissionReceipt(BaseModel):
     vetted_level: str | None
     quarantine_id: int | None = None
     errors: list[FieldProblem] = Field(default_factory=list)
+    vetting_failed: bool = Field(
+        default=False,
+        description="Stored but not vetted (it is retried automatically; until then it is "
+        "treated as the police grade or higher)",
+    )
 
 
 class StoredReceipt(SubmissionReceipt):
@@ -136,6 +141,9 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
+Status = Literal["not_vetted", "awaiting_review", "awaiting_agreement", "reviewed"]
+
+
 class QueueItem(BaseModel):
     model_config = _example(
         police_reference=REF,
@@ -143,7 +151,7 @@ class QueueItem(BaseModel):
         child_id=61,
         child_name="Jade Collins",
         vetted_level="high",
-        level_now="high",
+        level_in_force="high",
         police_risk_grade="medium",
         classification="missing",
         reclassified=False,
@@ -152,14 +160,18 @@ class QueueItem(BaseModel):
         received_at=WHEN,
         waiting_minutes=42,
         status="awaiting_review",
+        overdue_actions=["strategy_discussion"],
     )
 
     police_reference: str
-    decision_id: int
+    decision_id: int | None = Field(description="The newest decision; none while not vetted")
     child_id: int
     child_name: str
-    vetted_level: str
-    level_now: str = Field(description="The reviewed level once a review stands, else the vetted")
+    vetted_level: str | None = Field(description="The machine's level; none while not vetted")
+    level_in_force: str = Field(
+        description="What stands: the machine's decisions, then people's reviews and agreements; "
+        "never below the police grade (a notification not vetted is at least the police grade)"
+    )
     police_risk_grade: str
     classification: str
     reclassified: bool
@@ -167,13 +179,16 @@ class QueueItem(BaseModel):
     probability: float | None
     received_at: datetime
     waiting_minutes: int
-    status: Literal["awaiting_review", "awaiting_agreement", "reviewed"]
+    status: Status
+    overdue_actions: list[str] = Field(description="Actions past their due time and not done")
 
 
 class Decision(BaseModel):
     model_config = _example(
         decision_id=88,
         police_reference=REF,
+        trigger="still_missing_72h",
+        as_of=WHEN,
         decided_at=WHEN,
         ruleset_version="c7bc36d0...",
         model_version="synthetic-city-8a0c9460eb91",
@@ -183,6 +198,12 @@ class Decision(BaseModel):
 
     decision_id: int
     police_reference: str
+    trigger: str = Field(
+        description="Why it was made: version (police sent one), still_missing_24h and the like "
+        "(a time threshold passed while the child was missing), retry (vetting failed before), "
+        "revet (asked for by hand)"
+    )
+    as_of: datetime = Field(description="The moment the decision speaks for")
     decided_at: datetime
     ruleset_version: str
     model_version: str
@@ -265,7 +286,8 @@ class Action(BaseModel):
     model_config = _example(
         type="return_home_interview",
         due_at=WHEN,
-        rule_id="R16",
+        rule_id="R19",
+        role=None,
         overdue=False,
         completed_at=None,
         completed_by=None,
@@ -275,6 +297,7 @@ class Action(BaseModel):
     type: str
     due_at: datetime
     rule_id: str
+    role: str | None = Field(description="The one role that can mark it done, if any")
     overdue: bool
     completed_at: datetime | None
     completed_by: str | None
@@ -321,7 +344,7 @@ class NotificationDetail(BaseModel):
             "ethnicity": "white",
         },
         status="awaiting_review",
-        level_now="high",
+        level_in_force="high",
         decision=Decision.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
         versions=[{"version": 1, "sent_at": WHEN, "received_at": WHEN}],
         notification={"police_reference": REF, "police_risk_grade": "medium"},
@@ -332,9 +355,9 @@ class NotificationDetail(BaseModel):
 
     police_reference: str
     child: ChildSummary
-    status: Literal["awaiting_review", "awaiting_agreement", "reviewed"]
-    level_now: str | None
-    decision: Decision | None
+    status: Status
+    level_in_force: str
+    decision: Decision | None = Field(description="The newest decision")
     versions: list[Version]
     notification: dict[str, Any] = Field(description="The newest version, as police sent it")
     reviews: list[Review]
@@ -348,7 +371,8 @@ class TimelineEntry(BaseModel):
     returned_at: datetime | None
     police_classification: str
     police_risk_grade: str
-    vetted_level: str | None
+    level_in_force: str
+    status: Status
     flags: list[str]
     indicators: list[str]
 
@@ -376,7 +400,8 @@ class ChildDetail(BaseModel):
                 "returned_at": None,
                 "police_classification": "missing",
                 "police_risk_grade": "medium",
-                "vetted_level": "high",
+                "level_in_force": "high",
+                "status": "reviewed",
                 "flags": ["repeat"],
                 "indicators": ["cse_older_associate"],
             }

@@ -1,6 +1,11 @@
-"""The actions a decision asks for (RHI offer, strategy discussion, MASE referral, ...) and
-their completion. An action belongs to the episode: done once, it stays done when a new version
-of the notification asks for it again."""
+"""The actions a decision asks for (RHI offer, strategy discussion, MASE referral, telling a
+senior manager of a high, ...) and their completion. An action belongs to the episode: done
+once, it stays done when a new decision asks for it again.
+
+When a person raises the level in force to high, the episode asks for the escalation
+(`rules/data/escalation.yaml`) from the moment of the raise, as a machine "high" does from the
+moment of its decision. An action addressed to a role can be marked done only by that role.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import audit
+from triage import audit, decisions
 from triage.audit import Actor
-from triage.casework.reviews import episode_by_reference, latest_decision
+from triage.decisions.level import levels_in_force
+from triage.decisions.models import Action
 from triage.errors import CaseworkRefused
-from triage.store.tables import ActionCompletion, UserRecord
+from triage.rules.catalogue import Escalation
+from triage.store.tables import ActionCompletion, DecisionRecord, ReviewRecord, UserRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +29,7 @@ class EpisodeAction:
     type: str
     due_at: datetime
     rule_id: str
+    role: str | None
     completed_at: datetime | None
     completed_by: str | None
     note: str | None
@@ -30,11 +38,33 @@ class EpisodeAction:
         return self.completed_at is None and self.due_at < now
 
 
-def actions_of(session: Session, episode_id: int) -> list[EpisodeAction]:
-    """What the newest decision asks for, soonest first, with what has been done."""
-    decision = latest_decision(session, episode_id)
-    if decision is None:
-        return []
+def _asked(
+    session: Session, decision: DecisionRecord | None, episode_id: int, escalation: Escalation
+) -> list[Action]:
+    """What the episode asks for now: the newest decision's actions, and the escalation if a
+    person's review set the high that is in force."""
+    asked = list(decisions.read(decision).actions) if decision else []
+    level = levels_in_force(session, [episode_id]).get(episode_id)
+    if level is None or level.level is not escalation.level:
+        return asked
+    if any(a.type == escalation.action for a in asked):
+        return asked
+    raise_ = session.scalar(
+        select(ReviewRecord)
+        .where(
+            ReviewRecord.episode_id == episode_id,
+            ReviewRecord.reviewed_level == escalation.level.value,
+        )
+        .order_by(ReviewRecord.id.desc())
+        .limit(1)
+    )
+    since = raise_.created_at if raise_ else decision.as_of if decision else None
+    return asked if since is None else [*asked, escalation.action_from(since)]
+
+
+def actions_of(session: Session, episode_id: int, escalation: Escalation) -> list[EpisodeAction]:
+    """What the episode asks for, soonest first, with what has been done."""
+    decision = decisions.newest(session, episode_id)
     done = {
         c.action_type: c
         for c in session.scalars(
@@ -43,17 +73,50 @@ def actions_of(session: Session, episode_id: int) -> list[EpisodeAction]:
     }
     actions = [
         EpisodeAction(
-            type=a["type"],
-            due_at=datetime.fromisoformat(a["due_at"]),
-            rule_id=a["rule_id"],
+            type=a.type,
+            due_at=a.due_at,
+            rule_id=a.rule_id,
+            role=a.role,
             completed_at=completion.completed_at if completion else None,
             completed_by=completion.completed_by.display_name if completion else None,
             note=completion.note if completion else None,
         )
-        for a in decision.body.get("actions", [])
-        for completion in [done.get(a["type"])]
+        for a in _asked(session, decision, episode_id, escalation)
+        for completion in [done.get(a.type)]
     ]
-    return sorted(actions, key=lambda a: a.due_at)
+    return sorted(actions, key=lambda a: (a.due_at, a.type))
+
+
+def overdue_actions(
+    session: Session, episode_ids: list[int], now: datetime
+) -> dict[int, list[str]]:
+    """For each of these episodes, the types of its newest decision's actions that are past due
+    and not done (for the queue: one query for the decisions, one for the completions)."""
+    if not episode_ids:
+        return {}
+    newest = {
+        record.episode_id: record
+        for record in session.scalars(
+            select(DecisionRecord)
+            .where(DecisionRecord.episode_id.in_(episode_ids))
+            .order_by(DecisionRecord.id)
+        )
+    }
+    done: set[tuple[int, str]] = set(
+        session.execute(
+            select(ActionCompletion.episode_id, ActionCompletion.action_type).where(
+                ActionCompletion.episode_id.in_(episode_ids)
+            )
+        )
+    )
+    return {
+        episode_id: [
+            a.type
+            for a in decisions.read(record).actions
+            if a.due_at < now and (episode_id, a.type) not in done
+        ]
+        for episode_id, record in newest.items()
+    }
 
 
 def complete(
@@ -63,18 +126,27 @@ def complete(
     action_type: str,
     by: UserRecord,
     note: str | None,
+    escalation: Escalation,
     now: datetime,
 ) -> ActionCompletion:
+    from triage.casework.reviews import episode_by_reference
+
     episode = episode_by_reference(session, police_reference)
-    wanted = {a.type: a for a in actions_of(session, episode.id)}
+    wanted = {a.type: a for a in actions_of(session, episode.id, escalation)}
     if action_type not in wanted:
         asked = ", ".join(wanted) or "nothing"
         raise CaseworkRefused(
             "action_type",
             f"{police_reference} does not ask for {action_type!r} (it asks for {asked})",
         )
-    if wanted[action_type].completed_at is not None:
+    action = wanted[action_type]
+    if action.completed_at is not None:
         raise CaseworkRefused("action_type", f"{action_type!r} is already done")
+    if action.role is not None and by.role != action.role:
+        raise CaseworkRefused(
+            "action_type",
+            f"{action_type!r} is for the {action.role.replace('_', ' ')} to mark done",
+        )
     completion = ActionCompletion(
         episode_id=episode.id,
         action_type=action_type,

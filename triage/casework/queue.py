@@ -1,130 +1,82 @@
-"""The prioritised queue: each episode's newest decision, with the state of its review.
+"""The prioritised queue: every episode, at its level in force, with the state of its review.
 
-Ordered by the vetted level (high first), then the score's probability (highest first), then
-time waiting (longest first). Filtered by area team and by review status. One SQL query on
-SQLite and PostgreSQL alike; the score is read from the stored decision's JSON.
+Ordered by the level in force (high first); within a level, notifications whose vetting failed
+first (they are shown as "not vetted: treat as the police grade or higher"), then the score's
+probability (highest first), then time waiting (longest first). Filtered by area team and by
+review status. One SQL query on SQLite and PostgreSQL alike, built on the one definition of the
+level in force (`triage.decisions.level`); nothing is left out for want of a decision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, select
+from sqlalchemy.orm import Session, aliased
 
-from triage.notification.vocabulary import RiskGrade
+from triage.casework.actions import overdue_actions
+from triage.decisions.level import ReviewStatus, in_force
 from triage.store import count
-from triage.store.tables import (
-    ChildRecord,
-    DecisionRecord,
-    EpisodeRecord,
-    NotificationVersion,
-    ReviewAgreement,
-    ReviewRecord,
-)
+from triage.store.tables import ChildRecord, DecisionRecord, EpisodeRecord, NotificationVersion
 
-
-class ReviewStatus(StrEnum):
-    AWAITING_REVIEW = "awaiting_review"
-    AWAITING_AGREEMENT = "awaiting_agreement"  # a lowered "high" waits for a second person
-    REVIEWED = "reviewed"
+NOT_VETTED_TEAM = "Not vetted (MASH)"  # where a notification whose vetting failed waits
 
 
 @dataclass(frozen=True, slots=True)
 class QueueItem:
     episode_id: int
     police_reference: str
-    decision_id: int
+    decision_id: int | None  # the newest decision; None while the notification is not vetted
     child_id: int
     child_name: str
-    vetted_level: str
-    level_now: str  # the reviewed level once a review stands, else the machine's
+    vetted_level: str | None  # the machine's, on the newest decision
+    level: str  # the level in force
     police_risk_grade: str
     classification: str
     reclassified: bool
     team: str
     probability: float | None
-    received_at: datetime
+    received_at: datetime  # when the newest version arrived
     status: ReviewStatus
-
-
-def latest_decisions() -> Any:
-    """The newest decision id of every episode (a subquery)."""
-    return (
-        select(func.max(DecisionRecord.id).label("id"))
-        .group_by(DecisionRecord.episode_id)
-        .subquery("latest_decision")
-    )
-
-
-def latest_reviews() -> Any:
-    """The newest review id of every decision (a subquery)."""
-    return (
-        select(func.max(ReviewRecord.id).label("id"))
-        .group_by(ReviewRecord.decision_id)
-        .subquery("latest_review")
-    )
-
-
-def status_of(review: Any, agreement: Any) -> Any:
-    """The review status as an SQL expression over a review and its agreement (both nullable)."""
-    return case(
-        (review.id.is_(None), ReviewStatus.AWAITING_REVIEW.value),
-        (
-            and_(review.needs_agreement, agreement.id.is_(None)),
-            ReviewStatus.AWAITING_AGREEMENT.value,
-        ),
-        (
-            and_(review.needs_agreement, agreement.agreed.is_(False)),
-            ReviewStatus.AWAITING_REVIEW.value,
-        ),
-        else_=ReviewStatus.REVIEWED.value,
-    )
+    overdue: tuple[str, ...]  # actions past their due time and not done
 
 
 def _rows() -> Select[Any]:
-    decision_ids, review_ids = latest_decisions(), latest_reviews()
-    rank = case({grade.value: grade.rank for grade in RiskGrade}, value=DecisionRecord.vetted_level)
-    status = status_of(ReviewRecord, ReviewAgreement)
-    level_now = case(
-        (status == ReviewStatus.REVIEWED.value, ReviewRecord.reviewed_level),
-        (ReviewRecord.id.is_not(None), ReviewRecord.level_before),
-        else_=DecisionRecord.vetted_level,
-    )
+    levels = in_force()
+    decision = aliased(DecisionRecord, name="decision")
+    version = aliased(NotificationVersion, name="version")
+    vetted = levels.c.status != ReviewStatus.NOT_VETTED.value
     return (
         select(
             EpisodeRecord.id.label("episode_id"),
             EpisodeRecord.police_reference,
-            DecisionRecord.id.label("decision_id"),
+            levels.c.decision_id,
             ChildRecord.id.label("child_id"),
             ChildRecord.given_name,
             ChildRecord.family_name,
-            DecisionRecord.vetted_level,
-            level_now.label("level_now"),
+            case((vetted, decision.vetted_level), else_=None).label("vetted_level"),
+            levels.c.level,
+            levels.c.rank,
             EpisodeRecord.police_risk_grade,
-            DecisionRecord.classification,
-            DecisionRecord.reclassified,
-            DecisionRecord.team,
-            DecisionRecord.body["score"]["probability"].as_float().label("probability"),
-            NotificationVersion.received_at,
-            status.label("status"),
-            rank.label("rank"),
-        )
-        .join(decision_ids, decision_ids.c.id == DecisionRecord.id)
-        .join(EpisodeRecord, EpisodeRecord.id == DecisionRecord.episode_id)
-        .join(ChildRecord, ChildRecord.id == EpisodeRecord.child_id)
-        .join(NotificationVersion, NotificationVersion.id == DecisionRecord.version_id)
-        .outerjoin(
-            ReviewRecord,
-            and_(
-                ReviewRecord.decision_id == DecisionRecord.id,
-                ReviewRecord.id.in_(select(review_ids.c.id)),
+            case(
+                (vetted, decision.classification), else_=EpisodeRecord.police_classification
+            ).label("classification"),
+            case((vetted, decision.reclassified), else_=False).label("reclassified"),
+            case((vetted, decision.team), else_=NOT_VETTED_TEAM).label("team"),
+            case((vetted, decision.body["score"]["probability"].as_float()), else_=None).label(
+                "probability"
             ),
+            version.received_at,
+            levels.c.status,
+            case((vetted, 1), else_=0).label("vetted"),
         )
-        .outerjoin(ReviewAgreement, ReviewAgreement.review_id == ReviewRecord.id)
+        .select_from(EpisodeRecord)
+        .join(levels, levels.c.episode_id == EpisodeRecord.id)
+        .join(ChildRecord, ChildRecord.id == EpisodeRecord.child_id)
+        .join(version, version.id == levels.c.version_id)
+        .outerjoin(decision, decision.id == levels.c.decision_id)
     )
 
 
@@ -133,6 +85,7 @@ def page_of_queue(
     *,
     offset: int,
     limit: int,
+    now: datetime,
     team: str | None = None,
     status: ReviewStatus | None = None,
 ) -> tuple[list[QueueItem], int]:
@@ -146,10 +99,13 @@ def page_of_queue(
     total = count(session, query)
     ordered = query.order_by(
         rows.c.rank.desc(),
+        rows.c.vetted.asc(),
         rows.c.probability.desc().nulls_last(),
         rows.c.received_at.asc(),
         rows.c.episode_id.asc(),
     )
+    found = list(session.execute(ordered.offset(offset).limit(limit)))
+    overdue = overdue_actions(session, [row.episode_id for row in found], now)
     items = [
         QueueItem(
             episode_id=row.episode_id,
@@ -158,20 +114,22 @@ def page_of_queue(
             child_id=row.child_id,
             child_name=f"{row.given_name} {row.family_name}",
             vetted_level=row.vetted_level,
-            level_now=row.level_now,
+            level=row.level,
             police_risk_grade=row.police_risk_grade,
             classification=row.classification,
-            reclassified=row.reclassified,
+            reclassified=bool(row.reclassified),
             team=row.team,
             probability=row.probability,
             received_at=row.received_at,
             status=ReviewStatus(row.status),
+            overdue=tuple(overdue.get(row.episode_id, ())),
         )
-        for row in session.execute(ordered.offset(offset).limit(limit))
+        for row in found
     ]
     return items, total
 
 
 def teams(session: Session) -> list[str]:
     """The teams decisions have routed to, for the queue's area filter."""
-    return list(session.scalars(select(DecisionRecord.team).distinct().order_by("team")))
+    found = set(session.scalars(select(DecisionRecord.team).distinct()))
+    return sorted(found | {NOT_VETTED_TEAM})

@@ -10,20 +10,16 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from triage import audit
+from triage import audit, decisions
 from triage.audit import Actor
 from triage.casework.actions import EpisodeAction, actions_of
-from triage.casework.queue import ReviewStatus
-from triage.casework.reviews import (
-    episode_by_reference,
-    latest_decision,
-    reviews_of,
-    standing_level,
-    status_of_review,
-)
+from triage.casework.reviews import episode_by_reference, reviews_of
+from triage.decisions.level import LevelInForce, ReviewStatus, levels_in_force
+from triage.decisions.models import VettedDecision
 from triage.errors import RecordNotFound
 from triage.history.store import edges_frame
 from triage.identity.matching import live_child_id
+from triage.rules.catalogue import Escalation
 from triage.store.tables import (
     ChildRecord,
     DecisionRecord,
@@ -33,7 +29,6 @@ from triage.store.tables import (
     ReviewRecord,
     UserRecord,
 )
-from triage.vetting.decision import VettedDecision, from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +44,12 @@ class NotificationView:
     child: ChildRecord
     payload: dict[str, Any]  # the newest version, exactly as police sent it
     versions: list[NotificationVersion]
-    decision_record: DecisionRecord | None
+    decision_record: DecisionRecord | None  # the newest decision
     decision: VettedDecision | None
+    decisions: list[DecisionRecord]  # every decision, oldest first: how it changed over time
     reviews: list[ReviewRecord]
     status: ReviewStatus
-    level_now: str | None
+    level: str  # the level in force
     actions: list[EpisodeAction]
     linked: list[LinkedChild]
 
@@ -65,7 +61,8 @@ class TimelineEntry:
     returned_at: datetime | None
     police_classification: str
     police_risk_grade: str
-    vetted_level: str | None
+    level: str  # the level in force
+    status: ReviewStatus
     flags: list[str]
     indicators: list[str]
 
@@ -79,7 +76,12 @@ class ChildView:
 
 
 def notification_view(
-    session: Session, police_reference: str, *, viewer: UserRecord, now: datetime
+    session: Session,
+    police_reference: str,
+    *,
+    viewer: UserRecord,
+    escalation: Escalation,
+    now: datetime,
 ) -> NotificationView:
     """A notification as a person opens it; the view is written to the audit trail."""
     episode = episode_by_reference(session, police_reference)
@@ -100,23 +102,21 @@ def notification_view(
         now=now,
         child=child.id,
     )
-    record = latest_decision(session, episode.id)
-    reviews = reviews_of(session, episode.id)
-    # The newest review of the newest decision decides the status and the level that stands.
-    newest = next((r for r in reversed(reviews) if record and r.decision_id == record.id), None)
-    status = status_of_review(newest)
-    level_now = standing_level(record.vetted_level, newest) if record else None
+    every = decisions.of_episode(session, episode.id)
+    record = every[-1] if every else None
+    standing = levels_in_force(session, [episode.id])[episode.id]
     return NotificationView(
         episode=episode,
         child=child,
         payload=max(versions, key=lambda v: (v.sent_at, v.version)).payload,
         versions=versions,
         decision_record=record,
-        decision=from_json(record.body) if record else None,
-        reviews=reviews,
-        status=status,
-        level_now=level_now,
-        actions=actions_of(session, episode.id),
+        decision=decisions.read(record) if record else None,
+        decisions=every,
+        reviews=reviews_of(session, episode.id),
+        status=standing.status,
+        level=standing.level.value,
+        actions=actions_of(session, episode.id, escalation),
         linked=linked_children(session, child.id),
     )
 
@@ -134,7 +134,9 @@ def child_view(session: Session, child_id: int, *, viewer: UserRecord, now: date
         .where(EpisodeRecord.child_id == child.id)
         .order_by(EpisodeRecord.last_seen_at.desc())
     ).all()
-    decisions = _latest_decisions(session, [e.id for e in episodes])
+    ids = [e.id for e in episodes]
+    newest = _newest_decisions(session, ids)
+    levels: dict[int, LevelInForce] = levels_in_force(session, ids)
     timeline = [
         TimelineEntry(
             police_reference=e.police_reference,
@@ -142,8 +144,9 @@ def child_view(session: Session, child_id: int, *, viewer: UserRecord, now: date
             returned_at=e.returned_at,
             police_classification=e.police_classification,
             police_risk_grade=e.police_risk_grade,
-            vetted_level=decisions[e.id].vetted_level if e.id in decisions else None,
-            flags=list(decisions[e.id].body.get("flags", [])) if e.id in decisions else [],
+            level=levels[e.id].level.value,
+            status=levels[e.id].status,
+            flags=list(decisions.read(newest[e.id]).flags) if e.id in newest else [],
             indicators=list(e.indicators),
         )
         for e in episodes
@@ -181,7 +184,7 @@ def linked_children(session: Session, child_id: int) -> list[LinkedChild]:
     ]
 
 
-def _latest_decisions(session: Session, episode_ids: list[int]) -> dict[int, DecisionRecord]:
+def _newest_decisions(session: Session, episode_ids: list[int]) -> dict[int, DecisionRecord]:
     if not episode_ids:
         return {}
     rows = session.scalars(

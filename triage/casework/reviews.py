@@ -1,9 +1,11 @@
 """Confirming or overriding a vetted decision, and a second person's agreement.
 
-The machine's decision row is never touched: a review sits beside it. Lowering a "high" takes
-effect only when a second person agrees; until then the machine's "high" stands. A review
-always answers the newest decision: if a new version arrived since the reviewer looked, the
-review is refused and they look again.
+The machine's decision row is never touched: a review sits beside it. No review sets a level
+below the police grade. Lowering the level in force (which, above the police grade, a rule or a
+person raised) takes effect only when a second person agrees; until then the level stands. A
+review always answers the newest decision: if a new version or a re-vet arrived since the
+reviewer looked, the review is refused and they look again. The level in force itself is
+`triage.decisions.level`'s.
 """
 
 from __future__ import annotations
@@ -15,15 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from triage import audit
+from triage import audit, decisions
 from triage.audit import Actor
-from triage.casework.queue import ReviewStatus, latest_decisions, latest_reviews
 from triage.casework.reasons import CONFIRMED, review_reasons
+from triage.decisions.level import ReviewStatus, level_in_force, newest_decisions, newest_reviews
 from triage.errors import CaseworkRefused, RecordNotFound
 from triage.notification.vocabulary import RiskGrade
 from triage.store import count
 from triage.store.tables import (
-    DecisionRecord,
     EpisodeRecord,
     ReviewAgreement,
     ReviewRecord,
@@ -42,15 +43,6 @@ def episode_by_reference(session: Session, police_reference: str) -> EpisodeReco
     return episode
 
 
-def latest_decision(session: Session, episode_id: int) -> DecisionRecord | None:
-    return session.scalar(
-        select(DecisionRecord)
-        .where(DecisionRecord.episode_id == episode_id)
-        .order_by(DecisionRecord.id.desc())
-        .limit(1)
-    )
-
-
 def reviews_of(session: Session, episode_id: int) -> list[ReviewRecord]:
     """Every review of every decision on this episode, oldest first."""
     return list(
@@ -60,17 +52,6 @@ def reviews_of(session: Session, episode_id: int) -> list[ReviewRecord]:
             .order_by(ReviewRecord.id)
         )
     )
-
-
-def status_of_review(review: ReviewRecord | None) -> ReviewStatus:
-    if review is None:
-        return ReviewStatus.AWAITING_REVIEW
-    if review.needs_agreement:
-        if review.agreement is None:
-            return ReviewStatus.AWAITING_AGREEMENT
-        if not review.agreement.agreed:
-            return ReviewStatus.AWAITING_REVIEW
-    return ReviewStatus.REVIEWED
 
 
 def review(
@@ -88,9 +69,14 @@ def review(
 ) -> ReviewRecord:
     """Record a person's confirmation, or their override with a reason."""
     episode = episode_by_reference(session, police_reference)
-    decision = latest_decision(session, episode.id)
-    if decision is None:
-        raise CaseworkRefused("decision_id", "this notification has not been vetted yet")
+    standing = level_in_force(session, episode.id)
+    decision = decisions.newest(session, episode.id)
+    if decision is None or standing.status is ReviewStatus.NOT_VETTED:
+        raise CaseworkRefused(
+            "decision_id",
+            "the newest version of this notification has not been vetted yet (it is retried "
+            "automatically); treat it as the police grade or higher until then",
+        )
     if decision.id != decision_id:
         raise CaseworkRefused(
             "decision_id",
@@ -98,12 +84,19 @@ def review(
             f"(that is {decision.id}): look at the newest decision and review it",
         )
     machine = RiskGrade(decision.vetted_level)
-    in_force = level_in_force(session, decision)
+    in_force = standing.level
+    police = RiskGrade(episode.police_risk_grade)
     text = (reason_text or "").strip() or None
-    if confirm:
-        new_level, code = machine, CONFIRMED
+    if confirm:  # a person confirms the level in force, whoever set it
+        new_level, code = in_force, CONFIRMED
     else:
-        new_level, code = _check_override(machine, level, reason_code, text, rules_dir)
+        new_level, code = _check_override(in_force, level, reason_code, text, rules_dir)
+    if new_level.rank < police.rank:
+        raise CaseworkRefused(
+            "level",
+            f"never below the police grade: police graded this {_said(police)}, so the level "
+            f"cannot be {_said(new_level)}",
+        )
     record = ReviewRecord(
         episode_id=episode.id,
         decision_id=decision.id,
@@ -114,8 +107,9 @@ def review(
         level_before=in_force.value,
         reason_code=code,
         reason_text=text,
-        # Whoever set the "high" in force (the machine or a person), lowering it takes two.
-        needs_agreement=in_force is RiskGrade.HIGH and new_level is not RiskGrade.HIGH,
+        # Whoever raised the level in force above the police grade (a rule, the score or a
+        # person), lowering it takes two.
+        needs_agreement=new_level.rank < in_force.rank,
         created_at=now,
     )
     session.add(record)
@@ -136,32 +130,12 @@ def review(
     return record
 
 
-def latest_review(session: Session, decision_id: int) -> ReviewRecord | None:
-    return session.scalar(
-        select(ReviewRecord)
-        .where(ReviewRecord.decision_id == decision_id)
-        .order_by(ReviewRecord.id.desc())
-        .limit(1)
-    )
-
-
-def level_in_force(session: Session, decision: DecisionRecord) -> RiskGrade:
-    return RiskGrade(standing_level(decision.vetted_level, latest_review(session, decision.id)))
-
-
-def standing_level(machine_level: str, newest_review: ReviewRecord | None) -> str:
-    """The level that stands: the newest review's once it has effect; while a lowering waits
-    for agreement (or was refused), the level that stood before it; else the machine's.
-    (The queue's SQL says the same in `queue._rows`.)"""
-    if newest_review is None:
-        return machine_level
-    if status_of_review(newest_review) is ReviewStatus.REVIEWED:
-        return newest_review.reviewed_level
-    return newest_review.level_before
+def _said(level: RiskGrade) -> str:
+    return f'"{level.value.replace("_", " ")}"'
 
 
 def _check_override(
-    machine: RiskGrade,
+    in_force: RiskGrade,
     level: RiskGrade | None,
     reason_code: str | None,
     text: str | None,
@@ -169,9 +143,9 @@ def _check_override(
 ) -> tuple[RiskGrade, str]:
     if level is None:
         raise CaseworkRefused("level", "choose the level you are overriding to")
-    if level is machine:
+    if level is in_force:
         raise CaseworkRefused(
-            "level", f"the vetted level is already {machine.value}: confirm it instead"
+            "level", f"the level in force is already {_said(in_force)}: confirm it instead"
         )
     reasons = review_reasons(rules_dir)
     if not reason_code:
@@ -181,7 +155,7 @@ def _check_override(
         raise CaseworkRefused(
             "reason", f"{reason_code!r} is not an override reason; one of: {', '.join(reasons)}"
         )
-    raising = level.rank > machine.rank
+    raising = level.rank > in_force.rank
     if not reason.allows(raising=raising):
         way = "raise" if raising else "lower"
         raise CaseworkRefused("reason", f"{reason.label!r} cannot {way} a level")
@@ -203,7 +177,7 @@ def agree(
     note: str | None,
     now: datetime,
 ) -> ReviewAgreement:
-    """A second person agrees to, or refuses, a review that lowers a "high"."""
+    """A second person agrees to, or refuses, a review that lowers the level in force."""
     record = session.get(ReviewRecord, review_id)
     if record is None:
         raise RecordNotFound("review", review_id)
@@ -216,12 +190,17 @@ def agree(
         raise CaseworkRefused(
             "review_id", "a second person must agree: you cannot agree to your own review"
         )
-    newest = latest_decision(session, record.episode_id)
+    newest = decisions.newest(session, record.episode_id)
     if newest is None or newest.id != record.decision_id:
         raise CaseworkRefused(
             "review_id", "a newer decision has arrived since this review; review that instead"
         )
-    newest_review = latest_review(session, record.decision_id)
+    newest_review = session.scalar(
+        select(ReviewRecord)
+        .where(ReviewRecord.decision_id == record.decision_id)
+        .order_by(ReviewRecord.id.desc())
+        .limit(1)
+    )
     if newest_review is None or newest_review.id != record.id:
         raise CaseworkRefused(
             "review_id", "a newer review has replaced this one; there is nothing to agree to"
@@ -254,8 +233,8 @@ def agree(
 def awaiting_agreement(
     session: Session, *, offset: int, limit: int
 ) -> tuple[list[ReviewRecord], int]:
-    """Reviews that lower a "high" and wait for a second person, oldest first."""
-    decision_ids, review_ids = latest_decisions(), latest_reviews()
+    """Reviews that lower a level and wait for a second person, oldest first."""
+    decision_ids, review_ids = newest_decisions(), newest_reviews()
     query = (
         select(ReviewRecord)
         .join(decision_ids, decision_ids.c.id == ReviewRecord.decision_id)

@@ -7,7 +7,14 @@ pandas joins; the service path (`features_for_child`) hands it one child's rows 
 single notification costs microseconds, not a DataFrame's overhead. A test holds the two paths
 to the same answers, and a property test holds `summarise` to the definitions below.
 
-Definitions, for a target child at moment `as_of` (the target episode's last-seen time):
+History is *as it was known*: a target has a moment `as_of` (the target episode's last-seen
+time, from which the windows run) and a moment `known_at` (when the decision speaks for: the
+version's sending, or a later re-vet). Each earlier episode is read as its newest version that
+police had sent by `known_at` says it; an episode police had not yet notified by then does not
+exist for that target. So re-vetting an old decision reproduces it exactly, even after police
+corrected an earlier episode, and a re-vet as of now uses the correction.
+
+Definitions, for a target child at moment `as_of`, as known at `known_at`:
 - an *earlier episode* is one of the child's episodes last seen before `as_of`, other than the
   target episode itself; it counts in the last N days if last seen within N days of `as_of`;
 - `missing_Nd` / `absent_Nd` split those by the police classification, `episodes_Nd` adds them;
@@ -18,7 +25,8 @@ Definitions, for a target child at moment `as_of` (the target episode's last-see
   sexual / criminal exploitation indicator; `earlier_exploitation_indicators` lists their codes;
 - `earlier_high_grades` counts earlier episodes the police graded high;
 - `companions_365d` counts the distinct other children seen missing with the child (recorded on
-  either child's episode) in the last 365 days before `as_of`; `companion_child_ids` names them.
+  either child's episode, notified by `known_at`) in the last 365 days before `as_of`;
+  `companion_child_ids` names them. Companions are read from each episode's newest version.
 """
 
 from __future__ import annotations
@@ -46,9 +54,11 @@ EPISODE_COLUMNS = [
     "police_classification",
     "police_risk_grade",
     "indicators",
+    "sent_at",  # when police sent this version
+    "until",  # when police sent the next version of the episode (None: this is the newest)
 ]
-EDGE_COLUMNS = ["episode_id", "child_id", "companion_child_id", "last_seen_at"]
-TARGET_COLUMNS = ["child_id", "as_of", "exclude_episode_id"]
+EDGE_COLUMNS = ["episode_id", "child_id", "companion_child_id", "last_seen_at", "sent_at"]
+TARGET_COLUMNS = ["child_id", "as_of", "exclude_episode_id", "known_at"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +139,19 @@ SCALAR_FEATURES = [name for name in FEATURE_NAMES if name not in _LISTS]
 
 @dataclass(frozen=True)
 class Candidates:
-    """One row per (target, episode of the target's child), before any filtering.
+    """One row per (target, version of an episode of the target's child), before any filtering.
 
-    Times are seconds since the epoch (UTC); `returned` is NaN while an episode is open.
+    Times are seconds since the epoch (UTC); `returned` is NaN while an episode is open; `until`
+    is +inf for an episode's newest version, and `known` +inf for "everything sent so far".
     """
 
     target: np.ndarray
     as_of: np.ndarray
+    known: np.ndarray
     exclude: np.ndarray
     episode: np.ndarray
+    sent: np.ndarray
+    until: np.ndarray
     seen: np.ndarray
     returned: np.ndarray
     absent: np.ndarray
@@ -150,20 +164,26 @@ class Candidates:
 
 @dataclass(frozen=True)
 class Links:
-    """One row per (target, companion link of the target's child), before any filtering."""
+    """One row per (target, companion link of the target's child), before any filtering.
+    `sent` is when police first notified the link's episode."""
 
     target: np.ndarray
     as_of: np.ndarray
+    known: np.ndarray
     exclude: np.ndarray
     episode: np.ndarray
     seen: np.ndarray
+    sent: np.ndarray
     child: np.ndarray
     companion: np.ndarray
 
 
 def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
     """The features of `n_targets` targets, as columns (arrays, or lists for the list features)."""
-    keep = (c.seen < c.as_of) & (c.episode != c.exclude)
+    # Exactly one version of each episode is the one known at `known` (or none, if police had
+    # not notified the episode yet); the rest of the definitions read that version.
+    known = (c.sent <= c.known) & (c.known < c.until)
+    keep = known & (c.seen < c.as_of) & (c.episode != c.exclude)
     target = c.target[keep]
     age = (c.as_of[keep] - c.seen[keep]) / _DAY
     absent = c.absent[keep]
@@ -204,7 +224,8 @@ def summarise(c: Candidates, links: Links, n_targets: int) -> dict[str, Any]:
 
     link_age = (links.as_of - links.seen) / _DAY
     linked = (
-        (links.seen < links.as_of)
+        (links.sent <= links.known)
+        & (links.seen < links.as_of)
         & (link_age <= 365)
         & (links.episode != links.exclude)
         & (links.companion != links.child)
@@ -252,8 +273,11 @@ def episode_flags(
 _CANDIDATE_COLUMNS = (
     "target",
     "as_of",
+    "known",
     "exclude",
     "episode",
+    "sent",
+    "until",
     "seen",
     "returned",
     "absent",
@@ -264,11 +288,15 @@ _CANDIDATE_COLUMNS = (
 )
 
 
-def _seconds(times: pd.Series) -> np.ndarray:
-    """UTC seconds since the epoch; NaN where there is no time."""
+def _seconds(times: pd.Series, missing: float = np.nan) -> np.ndarray:
+    """UTC seconds since the epoch; `missing` (NaN unless told) where there is no time."""
     stamps = pd.to_datetime(times, utc=True)
     values = stamps.to_numpy(dtype="datetime64[ns]").astype("int64").astype("float64") / 1e9
-    return np.where(stamps.isna().to_numpy(), np.nan, values)
+    return np.where(stamps.isna().to_numpy(), missing, values)
+
+
+def _moment(value: datetime | None) -> float:
+    return np.inf if value is None else value.timestamp()
 
 
 def compute_features(
@@ -276,14 +304,16 @@ def compute_features(
 ) -> pd.DataFrame:
     """History features for every row of `targets` (the batch path), indexed like `targets`.
 
-    `episodes` has EPISODE_COLUMNS, `edges` EDGE_COLUMNS (one row per direction of a companion
-    link), `targets` TARGET_COLUMNS; times are UTC-aware.
+    `episodes` has EPISODE_COLUMNS (one row per version of each episode), `edges` EDGE_COLUMNS
+    (one row per direction of a companion link), `targets` TARGET_COLUMNS (a missing `known_at`
+    means everything sent so far); times are UTC-aware.
     """
     # Times become seconds and words become flags once per row, before the joins multiply rows.
     t = pd.DataFrame(
         {
             "child_id": targets["child_id"].to_numpy(np.int64),
             "as_of": _seconds(targets["as_of"]),
+            "known": _seconds(targets["known_at"], missing=np.inf),
             "exclude": targets["exclude_episode_id"].fillna(-1).to_numpy(np.int64),
             "target": np.arange(len(targets)),
         }
@@ -294,6 +324,8 @@ def compute_features(
             "child_id": episodes["child_id"].to_numpy(np.int64),
             "episode": episodes["episode_id"].to_numpy(np.int64),
             "seen": _seconds(episodes["last_seen_at"]),
+            "sent": _seconds(episodes["sent_at"]),
+            "until": _seconds(episodes["until"], missing=np.inf),
             "returned": _seconds(episodes["returned_at"]),
             "absent": (episodes["police_classification"] == "absent").to_numpy(bool),
             "high": (episodes["police_risk_grade"] == "high").to_numpy(bool),
@@ -309,6 +341,7 @@ def compute_features(
             "child_id": edges["child_id"].to_numpy(np.int64),
             "episode": edges["episode_id"].to_numpy(np.int64),
             "seen": _seconds(edges["last_seen_at"]),
+            "sent": _seconds(edges["sent_at"]),
             "companion": edges["companion_child_id"].to_numpy(np.int64),
         }
     )
@@ -316,9 +349,11 @@ def compute_features(
     links = Links(
         target=joined["target"].to_numpy(),
         as_of=joined["as_of"].to_numpy(),
+        known=joined["known"].to_numpy(),
         exclude=joined["exclude"].to_numpy(),
         episode=joined["episode"].to_numpy(),
         seen=joined["seen"].to_numpy(),
+        sent=joined["sent"].to_numpy(),
         child=joined["child_id"].to_numpy(),
         companion=joined["companion"].to_numpy(),
     )
@@ -331,19 +366,24 @@ def features_for_child(
     edges: Sequence[tuple[Any, ...]],
     as_of: datetime,
     exclude_episode_id: int | None,
+    known_at: datetime | None = None,
 ) -> HistoryFeatures:
     """One target's features from its child's rows (the service path): EPISODE_COLUMNS tuples
-    for `episodes`, EDGE_COLUMNS tuples for `edges` (both directions, owned by this child)."""
-    moment = as_of.timestamp()
+    for `episodes` (a row per version), EDGE_COLUMNS tuples for `edges` (both directions, owned
+    by this child). `known_at` None means everything sent so far."""
+    moment, known = as_of.timestamp(), _moment(known_at)
     exclude = -1 if exclude_episode_id is None else exclude_episode_id
     flags, code_sets = episode_flags([row[6] for row in episodes])
     n, m = len(episodes), len(edges)
     candidates = Candidates(
         target=np.zeros(n, np.int64),
         as_of=np.full(n, moment),
+        known=np.full(n, known),
         exclude=np.full(n, exclude, np.int64),
         episode=np.array([row[0] for row in episodes], np.int64),
         seen=np.array([row[2].timestamp() for row in episodes], np.float64),
+        sent=np.array([row[7].timestamp() for row in episodes], np.float64),
+        until=np.array([_moment(row[8]) for row in episodes], np.float64),
         returned=np.array(
             [np.nan if row[3] is None else row[3].timestamp() for row in episodes], np.float64
         ),
@@ -355,9 +395,11 @@ def features_for_child(
     links = Links(
         target=np.zeros(m, np.int64),
         as_of=np.full(m, moment),
+        known=np.full(m, known),
         exclude=np.full(m, exclude, np.int64),
         episode=np.array([row[0] for row in edges], np.int64),
         seen=np.array([row[3].timestamp() for row in edges], np.float64),
+        sent=np.array([row[4].timestamp() for row in edges], np.float64),
         child=np.array([row[1] for row in edges], np.int64),
         companion=np.array([row[2] for row in edges], np.int64),
     )
@@ -365,9 +407,24 @@ def features_for_child(
     return HistoryFeatures.from_columns(columns, 0)
 
 
-def targets_frame(rows: list[tuple[Any, int, datetime, int | None]]) -> pd.DataFrame:
-    """Targets from (label, child_id, as_of, exclude_episode_id) tuples."""
+def exploited_as_known(
+    versions: Sequence[tuple[int, datetime, datetime, datetime | None]], known_at: datetime
+) -> set[int]:
+    """Which children had an episode carrying an exploitation indicator, as known at `known_at`:
+    from (child id, last seen, sent, until) rows of versions that carry one."""
+    return {
+        child
+        for child, seen, sent, until in versions
+        if sent <= known_at and (until is None or known_at < until) and seen <= known_at
+    }
+
+
+def targets_frame(
+    rows: list[tuple[Any, int, datetime, int | None, datetime | None]],
+) -> pd.DataFrame:
+    """Targets from (label, child_id, as_of, exclude_episode_id, known_at) tuples."""
     frame = pd.DataFrame.from_records(rows, columns=["target", *TARGET_COLUMNS])
     frame["as_of"] = pd.to_datetime(frame["as_of"], utc=True)
+    frame["known_at"] = pd.to_datetime(frame["known_at"], utc=True)
     frame["exclude_episode_id"] = frame["exclude_episode_id"].astype("float64")
     return frame.set_index("target")

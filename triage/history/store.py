@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, String, Text, and_, select, type_coerce
+from sqlalchemy import Select, String, Text, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from triage.history.features import (
@@ -18,22 +18,53 @@ from triage.history.features import (
     compute_features,
     features_for_child,
 )
-from triage.store.tables import ChildIdentifier, EpisodeCompanion, EpisodeRecord
+from triage.notification.vocabulary import EXPLOITATION_INDICATORS
+from triage.store.tables import (
+    ChildIdentifier,
+    EpisodeCompanion,
+    EpisodeRecord,
+    NotificationVersion,
+    UTCDateTime,
+)
 
 
-def _episode_query(child_ids: Collection[int] | None) -> Select[Any]:
+def _version_query(child_ids: Collection[int] | None) -> Select[Any]:
+    """Every version of every episode (of these children), with the fields history reads."""
     query = select(
-        EpisodeRecord.id,
+        NotificationVersion.episode_id,
         EpisodeRecord.child_id,
-        EpisodeRecord.last_seen_at,
-        EpisodeRecord.returned_at,
-        EpisodeRecord.police_classification,
-        EpisodeRecord.police_risk_grade,
-        EpisodeRecord.indicators,
-    )
+        NotificationVersion.last_seen_at,
+        NotificationVersion.returned_at,
+        NotificationVersion.police_classification,
+        NotificationVersion.police_risk_grade,
+        NotificationVersion.indicators,
+        NotificationVersion.sent_at,
+        NotificationVersion.version,
+    ).join(EpisodeRecord, EpisodeRecord.id == NotificationVersion.episode_id)
     if child_ids is not None:
         query = query.where(EpisodeRecord.child_id.in_(list(child_ids)))
     return query
+
+
+def _with_until(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Version rows (as `_version_query` gives them) as EPISODE_COLUMNS tuples: each with the
+    moment the next version of its episode was sent (None for the newest)."""
+    ordered = sorted(rows, key=lambda r: (r[0], r[7], r[8]))
+    out = []
+    for k, row in enumerate(ordered):
+        following = ordered[k + 1] if k + 1 < len(ordered) else None
+        until = following[7] if following is not None and following[0] == row[0] else None
+        out.append((*row[:8], until))
+    return out
+
+
+def _first_sent() -> Any:
+    """When police first notified an episode (a correlated subquery, one index look-up)."""
+    return (
+        select(func.min(NotificationVersion.sent_at))
+        .where(NotificationVersion.episode_id == EpisodeRecord.id)
+        .scalar_subquery()
+    )
 
 
 def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tuple[Any, ...]]:
@@ -44,6 +75,7 @@ def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tupl
             EpisodeRecord.child_id,
             ChildIdentifier.child_id,
             EpisodeRecord.last_seen_at,
+            type_coerce(_first_sent(), UTCDateTime),
         )
         .join_from(EpisodeCompanion, EpisodeRecord, EpisodeCompanion.episode_id == EpisodeRecord.id)
         .join(
@@ -64,26 +96,32 @@ def _edge_rows(session: Session, child_ids: Collection[int] | None) -> list[tupl
             query.where(ChildIdentifier.child_id.in_(wanted)),
         ]
     forward: list[tuple[Any, ...]] = [tuple(row) for q in queries for row in session.execute(q)]
-    backward = [(episode, companion, child, seen) for episode, child, companion, seen in forward]
+    backward = [
+        (episode, companion, child, seen, sent) for episode, child, companion, seen, sent in forward
+    ]
     return list(dict.fromkeys(forward + backward))
 
 
 def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
-    """Every episode's history columns. For a whole store this is hundreds of thousands of rows:
-    times come back as the database gives them and are parsed by pandas in one go, and the few
-    distinct indicator lists are decoded once each."""
+    """Every version of every episode, with its history columns and when the next version was
+    sent (`until`). For a whole store this is hundreds of thousands of rows: times come back as
+    the database gives them and are parsed by pandas in one go, and the few distinct indicator
+    lists are decoded once each."""
     query = select(
-        EpisodeRecord.id,
+        NotificationVersion.episode_id,
         EpisodeRecord.child_id,
-        type_coerce(EpisodeRecord.last_seen_at, String),
-        type_coerce(EpisodeRecord.returned_at, String),
-        EpisodeRecord.police_classification,
-        EpisodeRecord.police_risk_grade,
-        type_coerce(EpisodeRecord.indicators, Text),
-    )
+        type_coerce(NotificationVersion.last_seen_at, String),
+        type_coerce(NotificationVersion.returned_at, String),
+        NotificationVersion.police_classification,
+        NotificationVersion.police_risk_grade,
+        type_coerce(NotificationVersion.indicators, Text),
+        type_coerce(NotificationVersion.sent_at, String),
+        NotificationVersion.version,
+    ).join(EpisodeRecord, EpisodeRecord.id == NotificationVersion.episode_id)
     if child_ids is not None:
         query = query.where(EpisodeRecord.child_id.in_(list(child_ids)))
-    frame = pd.DataFrame.from_records(session.execute(query).all(), columns=EPISODE_COLUMNS)
+    columns = [*EPISODE_COLUMNS[:-1], "version"]
+    frame = pd.DataFrame.from_records(session.execute(query).all(), columns=columns)
     decoded: dict[str, list[str]] = {}
 
     def indicators(value: Any) -> Any:
@@ -94,12 +132,16 @@ def episodes_frame(session: Session, child_ids: Collection[int] | None = None) -
         return decoded[value]
 
     frame["indicators"] = [indicators(value) for value in frame["indicators"]]
-    return _with_utc_times(frame, "last_seen_at", "returned_at")
+    frame = _with_utc_times(frame, "last_seen_at", "returned_at", "sent_at")
+    frame = frame.sort_values(["episode_id", "sent_at", "version"], kind="stable")
+    following = frame.groupby("episode_id", sort=False)["sent_at"].shift(-1)
+    frame["until"] = following
+    return frame[EPISODE_COLUMNS].reset_index(drop=True)
 
 
 def edges_frame(session: Session, child_ids: Collection[int] | None = None) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(_edge_rows(session, child_ids), columns=EDGE_COLUMNS)
-    return _with_utc_times(frame, "last_seen_at")
+    return _with_utc_times(frame, "last_seen_at", "sent_at")
 
 
 def _with_utc_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -109,26 +151,57 @@ def _with_utc_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def features_as_of(
-    session: Session, child_id: int, as_of: datetime, *, exclude_episode_id: int | None = None
+    session: Session,
+    child_id: int,
+    as_of: datetime,
+    *,
+    exclude_episode_id: int | None = None,
+    known_at: datetime | None = None,
 ) -> HistoryFeatures:
-    """One child's history features at a moment (the service path)."""
-    episodes = [tuple(row) for row in session.execute(_episode_query([child_id]))]
+    """One child's history features at a moment, as known at `known_at` (None: everything
+    sent so far). The service path."""
+    episodes = _with_until([tuple(row) for row in session.execute(_version_query([child_id]))])
     edges = [row for row in _edge_rows(session, [child_id]) if row[1] == child_id]
-    return features_for_child(episodes, edges, as_of, exclude_episode_id)
+    return features_for_child(episodes, edges, as_of, exclude_episode_id, known_at)
 
 
-def features_for_episode(session: Session, episode_id: int) -> HistoryFeatures:
+def features_for_episode(
+    session: Session, episode_id: int, *, known_at: datetime | None = None
+) -> HistoryFeatures:
+    """The history behind an episode's newest version, as known at `known_at` (default: when
+    police sent that version)."""
     episode = session.get_one(EpisodeRecord, episode_id)
     return features_as_of(
-        session, episode.child_id, episode.last_seen_at, exclude_episode_id=episode.id
+        session,
+        episode.child_id,
+        episode.last_seen_at,
+        exclude_episode_id=episode.id,
+        known_at=known_at or episode.sent_at,
     )
 
 
+def exploitation_versions(
+    session: Session, child_ids: Collection[int]
+) -> list[tuple[int, datetime, datetime, datetime | None]]:
+    """(child id, last seen, sent, until) of these children's versions that carry an
+    exploitation indicator, for `exploited_as_known`."""
+    if not child_ids:
+        return []
+    rows = _with_until([tuple(row) for row in session.execute(_version_query(child_ids))])
+    return [
+        (row[1], row[2], row[7], row[8])
+        for row in rows
+        if EXPLOITATION_INDICATORS.intersection(row[6])
+    ]
+
+
 def history_features(session: Session) -> pd.DataFrame:
-    """Every stored episode's history features at once (the batch path), indexed by episode id."""
+    """Every stored episode's history features at once (the batch path), indexed by episode id:
+    each as known when police sent the episode's newest version."""
     episodes = episodes_frame(session)
-    targets = episodes[["episode_id", "child_id", "last_seen_at"]].rename(
-        columns={"last_seen_at": "as_of"}
+    newest = episodes[episodes["until"].isna()]
+    targets = newest[["episode_id", "child_id", "last_seen_at", "sent_at"]].rename(
+        columns={"last_seen_at": "as_of", "sent_at": "known_at"}
     )
     targets["exclude_episode_id"] = targets["episode_id"].astype("float64")
     targets = targets.set_index("episode_id")

@@ -16,8 +16,9 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from triage.errors import FieldError, TriageError
-from triage.intake.service import Outcome, Receipt, VersionVetter, reject, submit
+from triage.decisions.service import Vetter
+from triage.errors import FieldError
+from triage.intake.service import Outcome, Receipt, reject, submit
 from triage.notification import RawRecord, read_records
 from triage.notification.reader import RECORD, raw_from_text
 from triage.quarantine import service as quarantine
@@ -52,13 +53,13 @@ def ingest(
     record: RawRecord,
     *,
     clock: Clock = utc_now,
-    vetter: VersionVetter | None = None,
+    vetter: Vetter | None = None,
     after: After | None = None,
 ) -> Receipt:
     """Take one record in its own transaction; what cannot be stored is quarantined instead.
 
     Given a vetter, the record is vetted in the same transaction. If vetting itself fails, the
-    record is still stored, without a decision, and the failure is logged (never its content).
+    record is still stored, without a decision, and the failure is kept (never its content).
     """
     failure: Exception | None = None
     for _attempt in range(3):
@@ -70,9 +71,6 @@ def ingest(
                 return receipt
         except SQLAlchemyError as exc:
             failure = exc
-        except TriageError as exc:
-            log.error("vetting failed for a record from %s: %s", record.source, type(exc).__name__)
-            vetter = None
     # The exception text can hold the record's values (names, dates of birth): name its kind only.
     problem = f"could not be stored ({type(failure).__name__}); replay it once the cause is fixed"
     with database.transaction() as session:
@@ -88,7 +86,7 @@ def load_records(
     *,
     clock: Clock = utc_now,
     on_record: Callable[[RawRecord, Receipt], None] | None = None,
-    vetter: VersionVetter | None = None,
+    vetter: Vetter | None = None,
 ) -> LoadSummary:
     summary = LoadSummary()
     for record in records:
@@ -106,7 +104,7 @@ def load_file(
     *,
     clock: Clock = utc_now,
     on_record: Callable[[RawRecord, Receipt], None] | None = None,
-    vetter: VersionVetter | None = None,
+    vetter: Vetter | None = None,
 ) -> LoadSummary:
     """Stream a JSON lines or CSV file into the store."""
     return load_records(
@@ -120,7 +118,7 @@ def replay(
     fixed: str,
     *,
     clock: Clock = utc_now,
-    vetter: VersionVetter | None = None,
+    vetter: Vetter | None = None,
     after: After | None = None,
 ) -> Receipt:
     """Submit a corrected version of a quarantined record (its JSON text)."""

@@ -11,11 +11,12 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage import decisions
+from triage.decisions.service import Vetter
 from triage.errors import FieldError, NotificationRejected
 from triage.identity.matching import (
     LOCAL_CHILD_ID,
@@ -53,16 +54,16 @@ class Receipt:
     errors: tuple[FieldError, ...] = field(default_factory=tuple)
     version_id: int | None = None
     vetted_level: str | None = None
-
-
-class VersionVetter(Protocol):
-    def vet_version(self, session: Session, version_id: int, *, now: datetime) -> Any: ...
+    vetting_failed: bool = False  # stored, but not vetted: shown as the police grade or higher
 
 
 def submit(
-    session: Session, record: RawRecord, *, now: datetime, vetter: VersionVetter | None = None
+    session: Session, record: RawRecord, *, now: datetime, vetter: Vetter | None = None
 ) -> Receipt:
-    """Validate a raw record and store it (and vet it, given a vetter), or quarantine it."""
+    """Validate a raw record and store it (and vet it, given a vetter), or quarantine it.
+
+    A vetting that fails never loses the record: it is stored, counted as not vetted, shown in
+    the queue as such, and vetted again automatically (`triage.decisions.revet`)."""
     if record.read_error is not None or record.payload is None:
         errors = [record.read_error] if record.read_error else []
         return reject(session, record, errors, now=now)
@@ -75,21 +76,12 @@ def submit(
         return receipt
     # The decision is always on the episode's current version (the newest sent): an unchanged
     # resubmission, or an older version arriving late, must not displace the newest decision.
-    version_id = _latest_version_id(session, receipt.episode_id)
-    decision = vetter.vet_version(session, version_id, now=now)
+    version = decisions.current_version(session, receipt.episode_id or 0)
+    parsed = notification if version.id == receipt.version_id else None
+    decision = decisions.decide(session, vetter, version=version, now=now, notification=parsed)
+    if decision is None:
+        return replace(receipt, vetting_failed=True)
     return replace(receipt, vetted_level=decision.vetted_level)
-
-
-def _latest_version_id(session: Session, episode_id: int | None) -> int:
-    """The version the episode's current fields come from (the newest sent)."""
-    return (
-        session.scalars(
-            select(NotificationVersion.id)
-            .where(NotificationVersion.episode_id == episode_id)
-            .order_by(NotificationVersion.sent_at.desc(), NotificationVersion.version.desc())
-        ).first()
-        or 0
-    )
 
 
 def reject(
@@ -200,6 +192,11 @@ def _add_version(
         received_at=now,
         content_hash=digest,
         payload=n.model_dump(mode="json"),
+        last_seen_at=n.episode.last_seen_at,
+        returned_at=n.episode.returned_at,
+        police_classification=n.police_classification.value,
+        police_risk_grade=n.police_risk_grade.value,
+        indicators=sorted(set(n.episode.indicators)),
     )
     session.add(version)
     session.flush()

@@ -15,12 +15,14 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from triage.decisions.models import Action
 from triage.errors import TriageError
 from triage.notification.vocabulary import Indicator, RiskGrade
 from triage.rules.fields import FACT_FIELDS
@@ -48,7 +50,11 @@ ActionType = Literal[
     "mase_referral",
     "notify_responsible_authority",
     "review_linked_children",
+    "inform_senior_manager",
 ]
+
+ESCALATION = "escalation"  # the `rule_id` of the action that tells a senior manager of a high
+OUT_OF_AREA = "OUT-OF-AREA"  # the row of teams.csv naming the team for children placed away
 
 
 class _Strict(BaseModel):
@@ -68,6 +74,37 @@ class Effect(_Strict):
     reclassify_as_missing: bool = False
     route_to_responsible_authority: bool = False
     actions: list[ActionSpec] = Field(default_factory=list)
+
+
+class Escalation(_Strict):
+    """What happens when the level in force becomes high (`rules/data/escalation.yaml`)."""
+
+    level: RiskGrade = RiskGrade.HIGH
+    action: ActionType = "inform_senior_manager"
+    role: str = Field(min_length=3, description="the role that receives the action")
+    due_hours: float = Field(ge=0)
+
+    def action_from(self, since: datetime) -> Action:
+        """The action a high level in force carries, due from the moment it became high."""
+        return Action(
+            type=self.action,
+            due_at=since + timedelta(hours=self.due_hours),
+            rule_id=ESCALATION,
+            role=self.role,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HourThreshold:
+    """A number of hours missing that some rule compares `hours_missing` with: when an open
+    episode passes it, the service vets the episode again."""
+
+    hours: float
+    strict: bool  # `$gt`: the rule fires only once the hours are passed, not at them
+
+    @property
+    def label(self) -> str:
+        return f"still missing at {self.hours:g} hours"
 
 
 class Source(_Strict):
@@ -114,9 +151,23 @@ class Ruleset:
     suggestible: tuple[Indicator, ...]  # indicators the free text can suggest, in file order
     teams: dict[str, str]
     text_pattern: re.Pattern[str]  # every suggestion word, one named group per indicator
+    escalation: Escalation
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {rule.id: rule for rule in self.rules})
+
+    @property
+    def out_of_area_team(self) -> str | None:
+        """The team for this authority's looked-after children placed outside its area."""
+        return self.teams.get(OUT_OF_AREA)
+
+    @property
+    def hour_thresholds(self) -> tuple[HourThreshold, ...]:
+        """Every `hours_missing` threshold in the rules, lowest first."""
+        found: set[HourThreshold] = set()
+        for rule in self.rules:
+            _hour_thresholds(rule.condition, found)
+        return tuple(sorted(found, key=lambda t: (t.hours, t.strict)))
 
     @property
     def engine_name(self) -> str:
@@ -125,6 +176,20 @@ class Ruleset:
     def rule(self, rule_id: str) -> Rule:
         by_id: dict[str, Rule] = self._by_id  # type: ignore[attr-defined]
         return by_id[rule_id]
+
+
+def _hour_thresholds(node: Any, found: set[HourThreshold]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _hour_thresholds(item, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$gt", "$gte") and isinstance(value, dict):
+                hours = value.get("hours_missing")
+                if isinstance(hours, int | float) and not isinstance(hours, bool):
+                    found.add(HourThreshold(float(hours), strict=key == "$gt"))
+            else:
+                _hour_thresholds(value, found)
 
 
 def ruleset_version(directory: Path) -> str:
@@ -162,7 +227,23 @@ def load_ruleset(directory: Path = DEFAULT_RULES_DIR) -> Ruleset:
         suggestible=suggestible,
         teams=_teams(directory / "data" / "teams.csv"),
         text_pattern=text_pattern,
+        escalation=_escalation(directory / "data" / "escalation.yaml"),
     )
+
+
+def _escalation(path: Path) -> Escalation:
+    from triage.accounts.roles import Role  # the roles are the accounts' vocabulary
+
+    try:
+        escalation = Escalation.model_validate(_yaml(path))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "file"
+        raise RuleFileError(path, None, f"{where}: {first['msg']}") from None
+    if escalation.role not in {role.value for role in Role}:
+        known = ", ".join(role.value for role in Role)
+        raise RuleFileError(path, None, f"role: {escalation.role!r} is not a role; one of {known}")
+    return escalation
 
 
 def _yaml(path: Path) -> Any:

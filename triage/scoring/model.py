@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from triage.decisions.models import Score, ScoreFactor
 from triage.errors import TriageError
 from triage.notification.vocabulary import RiskGrade
 from triage.scoring.factors import BY_NAME, FACTORS, Fact, Factor
-from triage.vetting.decision import Score, ScoreFactor
 
 ARTEFACT = "model.json"
 CARD = "MODEL_CARD.md"

@@ -30,8 +30,10 @@ class Database:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
+        # hide_parameters: a failed statement's message never carries the values it wrote
+        # (names, dates of birth, free text), so nothing personal reaches a log.
         self.engine: Engine = create_engine(
-            url, echo=echo, **_engine_options(parsed.get_backend_name())
+            url, echo=echo, hide_parameters=True, **_engine_options(parsed.get_backend_name())
         )
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -2,11 +2,13 @@
 
 children ──< child_identifiers          (local child id, police person id: one owner each)
     │
-    └──< episodes ──< notification_versions   (every version police sent, append-only)
+    └──< episodes ──< notification_versions   (every version police sent, append-only;
+             │                                  each with the fields history needs)
              └──< episode_companions          (children seen missing together)
 possible_matches                              (fuzzy identity matches a person must confirm)
 quarantine                                    (rejected records with their errors, replayable)
 decisions ──< reviews ──< review_agreements   (the machine's decision; people's reviews beside it)
+vetting_failures                              (a vetting that raised: retried until it succeeds)
 action_completions                            (an action done for an episode, by whom)
 users ──< receipts                            (people and police systems; what each feed sent)
 audit_events                                  (append-only: the database refuses change)
@@ -146,8 +148,18 @@ class NotificationVersion(Base):
     received_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]]
+    # The fields history needs, as this version said them: a child's history as of a moment is
+    # built from the versions police had sent by then, not from today's episode row.
+    last_seen_at: Mapped[datetime]
+    returned_at: Mapped[datetime | None]
+    police_classification: Mapped[str] = mapped_column(String(20))
+    police_risk_grade: Mapped[str] = mapped_column(String(20))
+    indicators: Mapped[list[Any]]
 
     episode: Mapped[EpisodeRecord] = relationship(back_populates="versions")
+
+
+Index("ix_notification_versions_sent_at", NotificationVersion.sent_at)
 
 
 class EpisodeCompanion(Base):
@@ -203,10 +215,20 @@ class QuarantinedRecord(Base):
 
 
 class DecisionRecord(Base):
-    """A vetted decision as the machine made it. Never updated: new rules add a new row."""
+    """A vetted decision as the machine made it. Never updated: a new version, a new ruleset or
+    model, or time passing while the child is still missing adds a new row (`trigger` says why).
+    """
 
     __tablename__ = "decisions"
-    __table_args__ = (UniqueConstraint("version_id", "ruleset_version", "model_version"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "version_id",
+            "ruleset_version",
+            "model_version",
+            "as_of",
+            name="uq_decisions_version_moment",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
@@ -219,7 +241,28 @@ class DecisionRecord(Base):
     classification: Mapped[str] = mapped_column(String(20))
     reclassified: Mapped[bool]
     team: Mapped[str] = mapped_column(String(120))
+    trigger: Mapped[str] = mapped_column(String(40), default="version")
     body: Mapped[dict[str, Any]]
+
+
+class VettingFailure(Base):
+    """A vetting that raised. The notification is stored and shown as not vetted; the failure is
+    retried until a decision lands (then `resolved_at` is set). `error` names the exception's
+    kind and where it was raised, never the record's content."""
+
+    __tablename__ = "vetting_failures"
+    __table_args__ = (UniqueConstraint("version_id", "as_of"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("notification_versions.id"))
+    as_of: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(40))
+    error: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class UserRecord(Base):

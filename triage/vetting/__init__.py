@@ -1,9 +1,9 @@
 """Vetting: from a notification and the child's history to a vetted decision."""
 
+from triage.decisions.models import VettedDecision
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.settings import Settings
-from triage.vetting.decision import VettedDecision
 from triage.vetting.service import Vetter
 
 

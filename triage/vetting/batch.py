@@ -11,14 +11,20 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.history.features import SCALAR_FEATURES, compute_features, targets_frame
+from triage.decisions.models import Suggestion, VettedDecision
+from triage.history.features import (
+    SCALAR_FEATURES,
+    compute_features,
+    exploited_as_known,
+    targets_frame,
+)
 from triage.history.store import edges_frame, episodes_frame
 from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, identifiers_of
 from triage.identity.names import name_key
@@ -26,7 +32,6 @@ from triage.notification import Notification
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord
 from triage.vetting.assemble import assemble
-from triage.vetting.decision import Suggestion, VettedDecision
 from triage.vetting.facts import build_fact, suggestions
 from triage.vetting.service import Vetter
 
@@ -90,12 +95,30 @@ class IdentityIndex:
         return found
 
 
-def first_exploitation(episodes: pd.DataFrame) -> dict[Any, pd.Timestamp]:
-    """Each child's earliest episode carrying an exploitation indicator."""
+def exploitation_by_child(
+    episodes: pd.DataFrame,
+) -> dict[int, list[tuple[int, datetime, datetime, datetime | None]]]:
+    """Each child's versions carrying an exploitation indicator, for `exploited_as_known`."""
     flagged = episodes[
         episodes["indicators"].map(lambda codes: bool(EXPLOITATION_INDICATORS & set(codes)))
     ]
-    return flagged.groupby("child_id")["last_seen_at"].min().to_dict()
+    found: dict[int, list[tuple[int, datetime, datetime, datetime | None]]] = {}
+    for child, seen, sent, until in zip(
+        flagged["child_id"],
+        flagged["last_seen_at"],
+        flagged["sent_at"],
+        flagged["until"],
+        strict=True,
+    ):
+        found.setdefault(int(child), []).append(
+            (
+                int(child),
+                seen.to_pydatetime(),
+                sent.to_pydatetime(),
+                None if pd.isna(until) else until.to_pydatetime(),
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -115,13 +138,19 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
     episodes = episodes_frame(session)
     targets = targets_frame(
         [
-            (k, child if child is not None else NO_CHILD, n.episode.last_seen_at, episode)
+            (
+                k,
+                child if child is not None else NO_CHILD,
+                n.episode.last_seen_at,
+                episode,
+                n.sent_at,
+            )
             for k, (n, (child, episode)) in enumerate(zip(notifications, located, strict=True))
         ]
     )
     frame = compute_features(episodes, edges_frame(session), targets)
     columns = {str(name): frame[name].to_numpy().tolist() for name in frame.columns}
-    exploited = first_exploitation(episodes)
+    exploited = exploitation_by_child(episodes)
     facts, suggested = [], []
     rows = zip(*(columns[name] for name in SCALAR_FEATURES), strict=True)
     for k, (n, (child, _episode), row) in enumerate(zip(notifications, located, rows, strict=True)):
@@ -137,8 +166,10 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
                 as_of=n.sent_at,
                 ruleset=ruleset,
                 home_authority=vetter.home_authority,
-                linked_exploited_children=sum(
-                    1 for c in linked if c in exploited and exploited[c] <= n.sent_at
+                linked_exploited_children=len(
+                    exploited_as_known(
+                        [row for c in linked for row in exploited.get(c, ())], n.sent_at
+                    )
                 ),
                 suggested=found,
             )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from triage.decisions.models import Suggestion
 from triage.notification import Notification
 from triage.notification.fields import postcode_district
 from triage.notification.vocabulary import (
@@ -17,7 +18,6 @@ from triage.notification.vocabulary import (
     LegalStatus,
 )
 from triage.rules.catalogue import Ruleset
-from triage.vetting.decision import Suggestion
 
 _HOUR = 3600.0
 

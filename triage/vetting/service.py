@@ -1,26 +1,23 @@
-"""Vetting one notification against the stored history (the service path), and storing it.
+"""Vetting one notification against the stored history as it was known (the service path).
 
-The caller owns the transaction. Every engine call goes through the rules adapter's thread.
+Storing the decision is `triage.decisions.decide`'s. Every engine call goes through the rules
+adapter's thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage.history.features import HistoryFeatures
-from triage.history.store import features_as_of
+from triage.decisions.models import Score, VettedDecision
+from triage.history.features import HistoryFeatures, exploited_as_known
+from triage.history.store import exploitation_versions, features_as_of
 from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, owner_of
 from triage.notification import Notification
-from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.rules.book import Rulebook
-from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
 from triage.vetting.assemble import assemble
-from triage.vetting.decision import Score, VettedDecision, to_json
 from triage.vetting.facts import build_fact, suggestions
 
 if TYPE_CHECKING:
@@ -28,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class Vetter:
-    """Vets notifications with the rulebook's current ruleset."""
+    """Vets notifications with the rulebook's current ruleset (and the score, if deployed)."""
 
     def __init__(
         self, rulebook: Rulebook, *, home_authority: str, model: ScoredModel | None = None
@@ -36,6 +33,10 @@ class Vetter:
         self.rulebook = rulebook
         self.home_authority = home_authority
         self.model = model
+
+    @property
+    def ruleset_version(self) -> str:
+        return self.rulebook.current.version
 
     @property
     def model_version(self) -> str:
@@ -52,12 +53,20 @@ class Vetter:
         *,
         child_id: int | None,
         episode_id: int | None = None,
+        as_of: datetime | None = None,
     ) -> VettedDecision:
-        """The decision for `n` as of when it was sent, given what the store knows."""
+        """The decision for `n` as of `as_of` (default: when police sent it), from the child's
+        history as it was known then."""
         ruleset = self.rulebook.current
-        as_of = n.sent_at
+        moment = as_of or n.sent_at
         history = (
-            features_as_of(session, child_id, n.episode.last_seen_at, exclude_episode_id=episode_id)
+            features_as_of(
+                session,
+                child_id,
+                n.episode.last_seen_at,
+                exclude_episode_id=episode_id,
+                known_at=moment,
+            )
             if child_id is not None
             else HistoryFeatures.empty()
         )
@@ -66,10 +75,12 @@ class Vetter:
         fact = build_fact(
             n,
             history.scalars(),
-            as_of=as_of,
+            as_of=moment,
             ruleset=ruleset,
             home_authority=self.home_authority,
-            linked_exploited_children=count_exploited(session, linked, as_of),
+            linked_exploited_children=len(
+                exploited_as_known(exploitation_versions(session, linked), moment)
+            ),
             suggested=suggested,
         )
         fired = self.rulebook.engine.evaluate(ruleset.engine_name, fact)
@@ -78,42 +89,10 @@ class Vetter:
             fired,
             fact,
             ruleset=ruleset,
-            as_of=as_of,
+            as_of=moment,
             suggested=suggested,
             score=self.score(fact),
         )
-
-    def vet_version(self, session: Session, version_id: int, *, now: datetime) -> DecisionRecord:
-        """Vet a stored version and keep the decision; an existing one for this ruleset stands."""
-        existing = session.scalar(
-            select(DecisionRecord).where(
-                DecisionRecord.version_id == version_id,
-                DecisionRecord.ruleset_version == self.rulebook.current.version,
-                DecisionRecord.model_version == self.model_version,
-            )
-        )
-        if existing is not None:
-            return existing
-        version = session.get_one(NotificationVersion, version_id)
-        episode = session.get_one(EpisodeRecord, version.episode_id)
-        n = Notification.model_validate(version.payload)
-        decision = self.vet(session, n, child_id=episode.child_id, episode_id=episode.id)
-        record = DecisionRecord(
-            episode_id=episode.id,
-            version_id=version.id,
-            ruleset_version=decision.ruleset_version,
-            model_version=decision.model_version,
-            as_of=decision.as_of,
-            decided_at=now,
-            vetted_level=decision.vetted_level.value,
-            classification=decision.classification.value,
-            reclassified=decision.reclassified,
-            team=decision.team,
-            body=to_json(decision),
-        )
-        session.add(record)
-        session.flush()
-        return record
 
 
 def linked_children(
@@ -131,16 +110,3 @@ def linked_children(
     if child_id is not None:
         linked.discard(child_id)
     return linked
-
-
-def count_exploited(session: Session, child_ids: Iterable[int], as_of: datetime) -> int:
-    """How many of these children had an exploitation indicator on an episode by `as_of`."""
-    ids = list(child_ids)
-    if not ids:
-        return 0
-    rows = session.execute(
-        select(EpisodeRecord.child_id, EpisodeRecord.indicators).where(
-            EpisodeRecord.child_id.in_(ids), EpisodeRecord.last_seen_at <= as_of
-        )
-    )
-    return len({child for child, indicators in rows if EXPLOITATION_INDICATORS & set(indicators)})

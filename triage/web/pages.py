@@ -23,9 +23,10 @@ from triage.api.problems import ProblemException, as_problem, problem_response
 from triage.audit import Actor, export_csv, page_of_events, record
 from triage.casework import actions as casework_actions
 from triage.casework import reviews
-from triage.casework.queue import ReviewStatus, page_of_queue, teams
+from triage.casework.queue import page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
+from triage.decisions.level import ReviewStatus
 from triage.errors import CaseworkRefused, FieldError, RecordNotFound
 from triage.notification.vocabulary import RiskGrade
 from triage.store.tables import EpisodeRecord, ReviewRecord, UserRecord
@@ -66,6 +67,18 @@ def sentence(text: object) -> str:
     return value[:1].upper() + value[1:]
 
 
+def trigger(code: str) -> str:
+    """Why a decision was made, as words."""
+    if code.startswith("still_missing_") and code.endswith("h"):
+        return f"Still missing at {code.removeprefix('still_missing_').removesuffix('h')} hours"
+    return {
+        "version": "Police sent this version",
+        "retry": "Vetted again after vetting failed",
+        "revet": "Re-vetted by hand",
+    }.get(code, words(code))
+
+
+templates.env.filters["trigger"] = trigger
 templates.env.filters["words"] = words
 templates.env.filters["sentence"] = sentence
 templates.env.filters["when"] = when
@@ -287,10 +300,15 @@ def queue_page(
 ) -> HTMLResponse:
     svc = services(request)
     chosen = ReviewStatus(status) if status in ReviewStatus.__members__.values() else None
-    items, total = page_of_queue(
-        session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, team=team or None, status=chosen
-    )
     now = svc.clock()
+    items, total = page_of_queue(
+        session,
+        offset=(page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+        now=now,
+        team=team or None,
+        status=chosen,
+    )
     record(
         session,
         Actor.of(user),
@@ -331,7 +349,9 @@ def _notification_page(
 ) -> HTMLResponse:
     svc = services(request)
     now = svc.clock()
-    view = notification_view(session, police_reference, viewer=user, now=now)
+    view = notification_view(
+        session, police_reference, viewer=user, escalation=svc.escalation, now=now
+    )
     return render(
         request,
         "notification.html",
@@ -340,7 +360,11 @@ def _notification_page(
         view=view,
         now=now,
         reasons=review_reasons(svc.rules_dir).values(),
-        levels=list(RiskGrade),
+        levels=[
+            level
+            for level in RiskGrade
+            if level.rank >= RiskGrade(view.episode.police_risk_grade).rank
+        ],
         errors=errors or [],
         values=values or {},
         done=done,
@@ -442,6 +466,7 @@ def action_form(
             action_type=action_type,
             by=user,
             note=str(form.get("note", "")),
+            escalation=services(request).escalation,
             now=services(request).clock(),
         )
     except CaseworkRefused as exc:

@@ -13,8 +13,9 @@ from triage.api.deps import PagingDep, ServicesDep, SessionDep, allow
 from triage.api.problems import problem_responses
 from triage.audit import Actor, record
 from triage.casework import reviews
-from triage.casework.queue import ReviewStatus, page_of_queue
+from triage.casework.queue import page_of_queue
 from triage.casework.records import child_view
+from triage.decisions.level import ReviewStatus
 from triage.store import count
 from triage.store.tables import ChildRecord, EpisodeRecord, UserRecord
 
@@ -36,11 +37,12 @@ def queue(
     team: Annotated[str | None, Query(description="Only this area team")] = None,
     status: Annotated[ReviewStatus | None, Query(description="Only this review status")] = None,
 ) -> schemas.Page[schemas.QueueItem]:
-    """Notifications by vetted level, then score, then time waiting (longest first)."""
-    items, total = page_of_queue(
-        session, offset=paging.offset, limit=paging.per_page, team=team, status=status
-    )
+    """Every notification by its level in force (not vetted first within a level), then score,
+    then time waiting (longest first), with its overdue actions."""
     now = svc.clock()
+    items, total = page_of_queue(
+        session, offset=paging.offset, limit=paging.per_page, now=now, team=team, status=status
+    )
     record(
         session,
         Actor.of(user),

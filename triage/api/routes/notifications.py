@@ -272,9 +272,10 @@ def read_notification(
     """A notification with its level, every reason and point, reviews, actions and links.
     Each view is written to the audit trail."""
     now = svc.clock()
-    return convert.notification(
-        notification_view(session, police_reference, viewer=user, now=now), now
+    view = notification_view(
+        session, police_reference, viewer=user, escalation=svc.escalation, now=now
     )
+    return convert.notification(view, now)
 
 
 @router.get(
@@ -289,8 +290,8 @@ def list_decisions(
     paging: PagingDep,
     user: Annotated[UserRecord, Depends(CASE)],
 ) -> schemas.Page[schemas.Decision]:
-    """Every decision the machine made on this notification (one per version, ruleset and
-    model), newest first. None is ever rewritten."""
+    """Every decision the machine made on this notification (one per version, ruleset, model
+    and moment: a re-vet as time passes adds one), newest first. None is ever rewritten."""
     episode = reviews.episode_by_reference(session, police_reference)
     query = select(DecisionRecord).where(DecisionRecord.episode_id == episode.id)
     total = count(session, query)
@@ -321,8 +322,9 @@ def create_review(
     svc: ServicesDep,
     user: Annotated[UserRecord, Depends(CASE)],
 ) -> schemas.Review:
-    """Confirm the newest decision, or override it with a reason. Lowering a "high" waits for
-    a second person's agreement; the machine's decision is kept either way."""
+    """Confirm the newest decision, or override it with a reason. Never below the police grade;
+    lowering the level in force waits for a second person's agreement; the machine's decision
+    is kept either way."""
     now = svc.clock()
     row = reviews.review(
         session,
@@ -353,7 +355,7 @@ def list_actions(
 ) -> schemas.Page[schemas.Action]:
     """What the newest decision asks for, soonest deadline first, with what is done."""
     episode = reviews.episode_by_reference(session, police_reference)
-    items = casework_actions.actions_of(session, episode.id)
+    items = casework_actions.actions_of(session, episode.id, svc.escalation)
     now = svc.clock()
     shown = items[paging.offset : paging.offset + paging.per_page]
     return paging.of([convert.action(a, now) for a in shown], len(items))
@@ -381,10 +383,13 @@ def complete_action(
         action_type=action_type,
         by=user,
         note=body.note,
+        escalation=svc.escalation,
         now=now,
     )
     episode = reviews.episode_by_reference(session, police_reference)
     done = next(
-        a for a in casework_actions.actions_of(session, episode.id) if a.type == action_type
+        a
+        for a in casework_actions.actions_of(session, episode.id, svc.escalation)
+        if a.type == action_type
     )
     return convert.action(done, now)

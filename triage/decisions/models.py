@@ -37,6 +37,7 @@ class Action:
     type: str
     due_at: datetime
     rule_id: str
+    role: str | None = None  # the one role that can mark it done (None: any caseworker)
 
 
 @dataclass(frozen=True, slots=True)

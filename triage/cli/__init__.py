@@ -1,0 +1,25 @@
+"""The `triage` command, one module per group of commands:
+
+synthetic   synth                      a synthetic city
+intake      load, vet, history         notifications in; a batch vetted; a child's history
+quarantine  quarantine list|show|replay
+identity    matches list|confirm|reject
+decisions   revet                      decisions that follow the clock
+scoring     train, model-card
+accounts    users add|list|deactivate
+service     schema, migrate, serve
+"""
+
+from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
+    accounts,
+    decisions,
+    identity,
+    intake,
+    quarantine,
+    scoring,
+    service,
+    synthetic,
+)
+from triage.cli.common import app
+
+__all__ = ["app"]

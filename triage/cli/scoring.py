@@ -1,0 +1,56 @@
+"""Training the points score and reading its card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from triage.cli.common import app, console, fail
+from triage.errors import TriageError
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path,
+        typer.Option(
+            exists=True, file_okay=False, help="A folder holding notifications.jsonl and truth.csv"
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="The model's folder, e.g. models/NAME")],
+    label: Annotated[str, typer.Option(help="The truth.csv column to predict")] = "outcome",
+    seed: int = 7,
+) -> None:
+    """Train the points score on a labelled history; write the artefact and its model card."""
+    from triage.scoring import card
+    from triage.scoring.model import CARD, ScoredModel
+    from triage.scoring.training import load_training_data
+    from triage.scoring.training import train as fit
+
+    with console.status("loading the history and building facts"):
+        history = load_training_data(data, label=label)
+    with console.status(f"training on {len(history.facts)} episodes"):
+        model = fit(history, name=out.name, label=label, seed=seed)
+    artefact = model.save(out)
+    # The card is rendered from the artefact as saved, so `triage model-card` prints the same.
+    (out / CARD).write_text(card.render(ScoredModel.load(out)), encoding="utf-8")
+    console.print(f"wrote {artefact} and {out / CARD} (version {model.version})")
+    for quality in model.metrics["quality"]:
+        console.print(
+            f"  {quality['name']}: AUC {quality['auc']:.3f}, Brier {quality['brier']:.4f}"
+        )
+
+
+@app.command("model-card")
+def model_card(folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)]) -> None:
+    """Print a model's card: what it is, its data, versions and measured quality."""
+    from triage.scoring import card
+    from triage.scoring.model import ScoredModel
+
+    try:
+        model = ScoredModel.load(folder)
+    except TriageError as exc:
+        raise fail(str(exc)) from None
+    print(card.render(model))

@@ -1,0 +1,75 @@
+"""The published contract, migrations, and serving the pages and API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from triage.cli.common import app, console, fail, open_database
+from triage.settings import get_settings
+from triage.store import create_database
+
+
+@app.command()
+def schema(
+    check: Annotated[bool, typer.Option(help="Fail if the files are not current")] = False,
+) -> None:
+    """Write (or check) schema/notification.schema.json and docs/contract.md."""
+    from triage.notification import schema as contract
+
+    expected = {
+        contract.SCHEMA_PATH: contract.schema_text(),
+        contract.CONTRACT_PAGE: contract.contract_page(),
+    }
+    if check:
+        stale = [str(p) for p, text in expected.items() if not p.exists() or p.read_text() != text]
+        if stale:
+            raise fail(f"out of date: {', '.join(stale)} (run `make schema`)")
+        console.print("schema and contract page are current")
+        return
+    for path in contract.write(Path(".")):
+        console.print(f"wrote {path}")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (the service also does this at start)."""
+    database = open_database()
+    console.print(f"database is at the newest schema ({database.dialect})")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="Create demo accounts (development only) and print sign-ins")
+    ] = False,
+) -> None:
+    """Start the HTTP service: the pages at / and the API at /api/v1."""
+    import uvicorn
+
+    from triage.accounts.demo import ensure_demo_accounts
+    from triage.accounts.roles import DESCRIPTIONS
+    from triage.api import create_app
+
+    settings = get_settings()
+    if demo:
+        if settings.environment != "development":
+            raise fail("demo accounts are for development only")
+        with create_database(settings).transaction() as session:
+            sign_ins = ensure_demo_accounts(session, now=datetime.now(UTC))
+        table = Table(title="Demo sign-ins (new passwords every start)")
+        for column in ("role", "username", "password"):
+            table.add_column(column)
+        for sign_in in sign_ins:
+            table.add_row(DESCRIPTIONS[sign_in.role], sign_in.username, sign_in.password)
+        console.print(table)
+    console.print(
+        f"Open http://{host}:{port}/ to sign in  (API docs: http://{host}:{port}/api/v1/docs)"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

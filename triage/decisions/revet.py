@@ -1,0 +1,292 @@
+"""Decisions that follow the clock: re-vetting open episodes as time thresholds pass, and
+retrying vettings that failed.
+
+What is due is computed from the database every time, never held in memory, so it survives a
+restart and several processes agree on it (a decision is unique per version, ruleset, model and
+moment: two that race for the same re-vet leave one row). The thresholds are the rules' own:
+every `hours_missing` comparison in `rules/` (today: a long episode after 24 hours, a strategy
+discussion at 72), so changing `rules/parameters.yaml` changes when re-vets happen.
+
+An episode is *due* at a moment T when, as of T, it is still missing by its newest version,
+that version was sent before T, T is the latest threshold crossing (last seen + the threshold's
+hours) that has passed, and no decision on that version speaks for T or later. The re-vet
+speaks for T: it reads the history as known at T, and its reasons say why ("still missing at
+72 hours"). A re-vet as of a past moment (`triage revet --as-of`) only reaches episodes whose
+newest version was sent by then.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from triage.decisions import service
+from triage.decisions.level import ReviewStatus, in_force, levels_in_force
+from triage.decisions.service import Trigger, Vetter
+from triage.notification.vocabulary import RiskGrade
+from triage.rules.catalogue import HourThreshold
+from triage.store import Database
+from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
+
+log = logging.getLogger(__name__)
+_STRICT_MARGIN = timedelta(minutes=1)  # `$gt` thresholds: look just after the hours pass
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    episode_id: int
+    police_reference: str
+    version_id: int
+    as_of: datetime
+    trigger: str
+    why: str  # in words, e.g. "still missing at 72 hours"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    police_reference: str
+    before: RiskGrade
+    after: RiskGrade
+    why: str
+    new_reasons: tuple[str, ...]  # rule ids that fired now and not on the decision before
+
+
+@dataclass(slots=True)
+class RevetSummary:
+    examined: int = 0
+    decided: int = 0
+    failed: int = 0
+    changes: list[Change] = field(default_factory=list)
+    why: dict[str, int] = field(default_factory=dict)  # re-vets by reason
+
+    @property
+    def raised(self) -> int:
+        return sum(1 for c in self.changes if c.after.rank > c.before.rank)
+
+
+def crossing(last_seen: datetime, threshold: HourThreshold) -> datetime:
+    """The moment an episode last seen at `last_seen` passes the threshold."""
+    moment = last_seen + timedelta(hours=threshold.hours)
+    return moment + _STRICT_MARGIN if threshold.strict else moment
+
+
+def due(session: Session, thresholds: tuple[HourThreshold, ...], as_of: datetime) -> list[Due]:
+    """Every open episode with a time threshold passed by `as_of` and not yet judged after it."""
+    if not thresholds:
+        return []
+    newest = in_force()
+    rows = session.execute(
+        select(
+            EpisodeRecord.id,
+            EpisodeRecord.police_reference,
+            EpisodeRecord.last_seen_at,
+            NotificationVersion.id,
+            NotificationVersion.sent_at,
+        )
+        .join(newest, newest.c.episode_id == EpisodeRecord.id)
+        .join(NotificationVersion, NotificationVersion.id == newest.c.version_id)
+        .where(
+            EpisodeRecord.returned_at.is_(None),
+            NotificationVersion.sent_at <= as_of,
+            newest.c.status != ReviewStatus.NOT_VETTED.value,
+        )
+        .order_by(EpisodeRecord.id)
+    ).all()
+    judged = _latest_moments(session, [row[3] for row in rows])
+    found = []
+    for episode_id, reference, last_seen, version_id, sent_at in rows:
+        passed = [
+            (crossing(last_seen, t), t) for t in thresholds if crossing(last_seen, t) <= as_of
+        ]
+        if not passed:
+            continue
+        moment, threshold = max(passed, key=lambda p: p[0])
+        if moment <= sent_at or judged.get(version_id, sent_at) >= moment:
+            continue
+        found.append(
+            Due(
+                episode_id,
+                reference,
+                version_id,
+                moment,
+                Trigger.hours(threshold.hours),
+                threshold.label,
+            )
+        )
+    return found
+
+
+def _latest_moments(session: Session, version_ids: list[int]) -> dict[int, datetime]:
+    """The latest moment any decision on each version speaks for."""
+    moments: dict[int, datetime] = {}
+    for start in range(0, len(version_ids), 500):
+        chunk = version_ids[start : start + 500]
+        for version_id, moment in session.execute(
+            select(DecisionRecord.version_id, DecisionRecord.as_of).where(
+                DecisionRecord.version_id.in_(chunk)
+            )
+        ):
+            if version_id not in moments or moment > moments[version_id]:
+                moments[version_id] = moment
+    return moments
+
+
+def not_vetted(session: Session) -> list[tuple[int, str]]:
+    """(episode id, police reference) of every episode whose newest version has no decision."""
+    rows = in_force()
+    return [
+        (episode_id, reference)
+        for episode_id, reference in session.execute(
+            select(EpisodeRecord.id, EpisodeRecord.police_reference)
+            .join(rows, rows.c.episode_id == EpisodeRecord.id)
+            .where(rows.c.status == ReviewStatus.NOT_VETTED.value)
+            .order_by(EpisodeRecord.id)
+        )
+    ]
+
+
+def _one(
+    database: Database,
+    vetter: Vetter,
+    *,
+    episode_id: int,
+    police_reference: str,
+    as_of: datetime | None,
+    trigger: str,
+    why: str,
+    now: datetime,
+    summary: RevetSummary,
+) -> None:
+    """Vet one episode's newest version in its own transaction and note what changed."""
+    try:
+        with database.transaction() as session:
+            before = levels_in_force(session, [episode_id])[episode_id]
+            previous = service.newest(session, episode_id)
+            version = service.current_version(session, episode_id)
+            record = service.decide(
+                session, vetter, version=version, now=now, as_of=as_of, trigger=trigger
+            )
+            if record is None:
+                summary.failed += 1
+                return
+            after = levels_in_force(session, [episode_id])[episode_id]
+    except IntegrityError:  # another process made the same decision at the same moment
+        return
+    summary.decided += 1
+    summary.why[why] = summary.why.get(why, 0) + 1
+    fired_before = {r["rule_id"] for r in previous.body["reasons"]} if previous else set()
+    if after.level is not before.level:
+        summary.changes.append(
+            Change(
+                police_reference=police_reference,
+                before=before.level,
+                after=after.level,
+                why=why,
+                new_reasons=tuple(
+                    r["rule_id"] for r in record.body["reasons"] if r["rule_id"] not in fired_before
+                ),
+            )
+        )
+
+
+def revet_due(
+    database: Database,
+    vetter: Vetter,
+    thresholds: tuple[HourThreshold, ...],
+    *,
+    as_of: datetime,
+    now: datetime,
+    failed: bool = True,
+) -> RevetSummary:
+    """Retry every failed vetting (unless told not to), then re-vet every episode due by
+    `as_of`. One transaction per episode: one that fails again is kept as a failure."""
+    summary = RevetSummary()
+    if failed:
+        with database.reading() as session:
+            unvetted = not_vetted(session)
+        for episode_id, reference in unvetted:
+            summary.examined += 1
+            _one(
+                database,
+                vetter,
+                episode_id=episode_id,
+                police_reference=reference,
+                as_of=None,
+                trigger=Trigger.RETRY,
+                why="vetting failed before",
+                now=now,
+                summary=summary,
+            )
+    with database.reading() as session:
+        pending = due(session, thresholds, as_of)
+    for item in pending:
+        summary.examined += 1
+        _one(
+            database,
+            vetter,
+            episode_id=item.episode_id,
+            police_reference=item.police_reference,
+            as_of=item.as_of,
+            trigger=item.trigger,
+            why=item.why,
+            now=now,
+            summary=summary,
+        )
+    return summary
+
+
+class RevetSchedule:
+    """The service's own clock: every `interval` seconds, retries failed vettings and re-vets
+    what is due. A background thread; what is due is read from the database each time."""
+
+    def __init__(
+        self,
+        database: Database,
+        vetter: Vetter,
+        thresholds: Callable[[], tuple[HourThreshold, ...]],
+        *,
+        interval: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database, self.vetter, self.thresholds = database, vetter, thresholds
+        self.interval, self.clock = interval, clock
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+
+    def run_once(self) -> RevetSummary:
+        now = self.clock()
+        summary = revet_due(self.database, self.vetter, self.thresholds(), as_of=now, now=now)
+        self.runs += 1
+        if summary.decided or summary.failed:
+            log.info(
+                "re-vetted %d episodes (%d changed level, %d failed)",
+                summary.decided,
+                len(summary.changes),
+                summary.failed,
+            )
+        return summary
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the schedule must outlive a bad pass (say, the database down)
+                log.exception("a re-vetting pass failed; the next runs in %ss", self.interval)
+            self._stop.wait(self.interval)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="revet", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
