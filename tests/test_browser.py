@@ -139,7 +139,7 @@ def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
     _accessible(worker)
     rows = worker.locator("table tbody tr")
     assert rows.count() == 2
-    assert "High" in rows.first.inner_text()
+    assert "high" in rows.first.inner_text().lower()
     rows.first.get_by_role("link").click()
     assert worker.get_by_role("heading", name="Why: the rules that fired").is_visible()
     _accessible(worker)

@@ -142,7 +142,8 @@ class Candidates:
     """One row per (target, version of an episode of the target's child), before any filtering.
 
     Times are seconds since the epoch (UTC); `returned` is NaN while an episode is open; `until`
-    is +inf for an episode's newest version, and `known` +inf for "everything sent so far".
+    is +inf for an episode's newest version, and `known` the largest finite time for
+    "everything sent so far".
     """
 
     target: np.ndarray
@@ -295,8 +296,12 @@ def _seconds(times: pd.Series, missing: float = np.nan) -> np.ndarray:
     return np.where(stamps.isna().to_numpy(), missing, values)
 
 
-def _moment(value: datetime | None) -> float:
-    return np.inf if value is None else value.timestamp()
+# "Everything sent so far": later than any moment, yet before an open interval's end (+inf).
+_LATEST = float(np.finfo(np.float64).max)
+
+
+def _moment(value: datetime | None, missing: float = np.inf) -> float:
+    return missing if value is None else value.timestamp()
 
 
 def compute_features(
@@ -313,7 +318,7 @@ def compute_features(
         {
             "child_id": targets["child_id"].to_numpy(np.int64),
             "as_of": _seconds(targets["as_of"]),
-            "known": _seconds(targets["known_at"], missing=np.inf),
+            "known": _seconds(targets["known_at"], missing=_LATEST),
             "exclude": targets["exclude_episode_id"].fillna(-1).to_numpy(np.int64),
             "target": np.arange(len(targets)),
         }
@@ -371,7 +376,7 @@ def features_for_child(
     """One target's features from its child's rows (the service path): EPISODE_COLUMNS tuples
     for `episodes` (a row per version), EDGE_COLUMNS tuples for `edges` (both directions, owned
     by this child). `known_at` None means everything sent so far."""
-    moment, known = as_of.timestamp(), _moment(known_at)
+    moment, known = as_of.timestamp(), _moment(known_at, missing=_LATEST)
     exclude = -1 if exclude_episode_id is None else exclude_episode_id
     flags, code_sets = episode_flags([row[6] for row in episodes])
     n, m = len(episodes), len(edges)
