@@ -652,7 +652,10 @@ def test_undoing_a_persons_raise_to_high_also_needs_a_second_person(
     waiting = detail(client, headers, "RAISE-1")
     assert (waiting["status"], waiting["level_in_force"]) == ("awaiting_agreement", "high")
     analyst_row = client.get("/api/v1/analytics/decisions", headers=headers["analyst"]).json()
-    assert (analyst_row["items"][0]["review_status"], analyst_row["items"][0]["level_in_force"]) == (
+    assert (
+        analyst_row["items"][0]["review_status"],
+        analyst_row["items"][0]["level_in_force"],
+    ) == (
         "awaiting_agreement",
         "high",
     )

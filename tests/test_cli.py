@@ -9,8 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import changed, notification
-from triage.cli import common
-from triage.cli import app
+from triage.cli import app, common
 
 
 @pytest.fixture

@@ -475,9 +475,7 @@ def test_overdue_actions_are_marked_in_the_queue_and_the_api(
     )
     clock.now = last_seen + timedelta(hours=75)
     headers = issue_headers(client, database, clock, accounts)
-    queue = client.get(
-        "/api/v1/queue", headers=headers["mash_worker"]
-    ).json()
+    queue = client.get("/api/v1/queue", headers=headers["mash_worker"]).json()
     (item,) = [i for i in queue["items"] if i["police_reference"] == "CLOCK-4"]
     assert "strategy_discussion" in item["overdue_actions"]
     actions = client.get(

@@ -134,7 +134,10 @@ def test_a_review_from_the_page_is_saved_and_audited(
     )
     assert saved.status_code == 303
     after = seeded.get("/api/v1/notifications/P-2", headers=headers["mash_worker"]).json()
-    assert (after["level_in_force"], after["reviews"][0]["reason"]) == ("high", "known_exploitation")
+    assert (after["level_in_force"], after["reviews"][0]["reason"]) == (
+        "high",
+        "known_exploitation",
+    )
     trail = seeded.get("/api/v1/audit", params={"action": "review"}, headers=headers["admin"])
     assert [e["record_id"] for e in trail.json()["items"]] == ["P-2"]
 

@@ -11,13 +11,13 @@ from sqlalchemy import func, select
 
 from conftest import FrozenClock
 from factories import REPORTED, changed, notification
+from triage.decisions.models import VettedDecision, from_json
 from triage.intake import Outcome, ingest
 from triage.notification import RawRecord
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.store import Database
 from triage.store.tables import DecisionRecord
-from triage.decisions.models import VettedDecision, from_json
 from triage.vetting.service import Vetter
 
 AT_HOME = {

@@ -18,7 +18,10 @@ app.add_typer(users_app, name="users")
 def users_add(
     username: str,
     role: Annotated[
-        str, typer.Option(help="police_feed, mash_worker, panel_chair, senior_manager, analyst or admin")
+        str,
+        typer.Option(
+            help="police_feed, mash_worker, panel_chair, senior_manager, analyst or admin"
+        ),
     ],
     name: Annotated[str, typer.Option(help="The name shown to others")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
