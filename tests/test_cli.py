@@ -88,3 +88,16 @@ def test_possible_matches_can_be_listed_and_decided(run, tmp_path: Path) -> None
     assert "same date of birth" in run("matches", "list")
     assert "confirmed" in run("matches", "confirm", "1", "--by", "a.worker")
     assert "already confirmed" in run("matches", "reject", "1", "--by", "a.worker", code=1)
+
+
+def test_revet_as_of_a_moment_prints_what_changed_and_why(run, tmp_path: Path) -> None:
+    missing = notification(reference="RV-1", returned_after_hours=None, police_risk_grade="low")
+    run("load", str(write_jsonl(tmp_path / "open.jsonl", [missing])))
+    assert "0 re-vetted" in run("revet", "--as-of", "2026-03-14T20:00")  # before 24 hours
+    output = run("revet", "--as-of", "2026-03-16T12:00")  # UK time, past 24 hours
+    assert "1 re-vetted" in output and "still missing at 24 hours" in output
+    again = run("revet", "--as-of", "2026-03-16T12:00")
+    assert "0 re-vetted" in again  # already judged: nothing is done twice
+    assert "0 re-vetted" in run("revet", "--failed")
+    refused = run("revet", "--as-of", "next tuesday", code=1)
+    assert "--as-of" in refused and "ISO 8601" in refused

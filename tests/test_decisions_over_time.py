@@ -453,7 +453,8 @@ def test_the_service_revets_by_itself_and_what_is_due_survives_a_restart(
             select(EpisodeRecord).where(EpisodeRecord.police_reference == "CLOCK-3")
         ).one()
         triggers = [d.trigger for d in decisions.of_episode(session, episode.id)]
-    assert triggers == ["version", "still_missing_72h"]  # one re-vet, at the latest threshold
+    # Each threshold it passed while down gets its own decision, speaking for its own moment.
+    assert triggers == ["version", "still_missing_24h", "still_missing_72h"]
 
 
 def test_overdue_actions_are_marked_in_the_queue_and_the_api(

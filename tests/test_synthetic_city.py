@@ -134,3 +134,36 @@ def test_history_features_agree_in_batch_and_one_at_a_time_on_the_city(loaded) -
                 else expected["days_since_last_episode"]
             )
             assert single == expected, episode_id
+
+
+def test_revetting_the_city_as_of_its_end_follows_every_child_while_missing(loaded, engine) -> None:
+    """Run last: it adds decisions to the shared city. As of the end of the year, every version
+    that said a child was still missing is re-vetted at each threshold it passed before the
+    next version arrived; each re-vet speaks for its moment and changes no earlier decision."""
+    from datetime import UTC, datetime
+
+    from triage.decisions.revet import revet_due
+    from triage.rules.book import Rulebook
+
+    database, _ = loaded
+    rules = Path(__file__).resolve().parent.parent / "rules"
+    vetter = Vetter(Rulebook(engine, rules), home_authority="Birmingham")
+    thresholds = vetter.rulebook.current.hour_thresholds
+    end = datetime(2026, 11, 1, tzinfo=UTC)
+    with database.reading() as session:
+        before = {d.id: (d.vetted_level, d.body) for d in session.scalars(select(DecisionRecord))}
+    summary = revet_due(database, vetter, thresholds, as_of=end, now=end)
+    assert summary.failed == 0 and summary.decided > 100
+    assert set(summary.why) == {"still missing at 24 hours", "still missing at 72 hours"}
+    assert summary.changes and all(c.after.rank > c.before.rank for c in summary.changes)
+    assert revet_due(database, vetter, thresholds, as_of=end, now=end).decided == 0
+    with database.reading() as session:
+        after = {d.id: (d.vetted_level, d.body) for d in session.scalars(select(DecisionRecord))}
+        revets = session.scalars(
+            select(DecisionRecord).where(DecisionRecord.trigger.like("still_missing_%"))
+        ).all()
+        for decision in revets:
+            version = session.get_one(NotificationVersion, decision.version_id)
+            assert version.returned_at is None and version.sent_at < decision.as_of <= end
+    assert {k: after[k] for k in before} == before
+    assert len(after) - len(before) == summary.decided == len(revets)

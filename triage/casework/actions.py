@@ -99,7 +99,7 @@ def overdue_actions(
         for record in session.scalars(
             select(DecisionRecord)
             .where(DecisionRecord.episode_id.in_(episode_ids))
-            .order_by(DecisionRecord.id)
+            .order_by(DecisionRecord.as_of, DecisionRecord.id)
         )
     }
     done: set[tuple[int, str]] = set(

@@ -190,6 +190,6 @@ def _newest_decisions(session: Session, episode_ids: list[int]) -> dict[int, Dec
     rows = session.scalars(
         select(DecisionRecord)
         .where(DecisionRecord.episode_id.in_(episode_ids))
-        .order_by(DecisionRecord.id)
+        .order_by(DecisionRecord.as_of, DecisionRecord.id)
     )
     return {row.episode_id: row for row in rows}

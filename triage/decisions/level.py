@@ -5,15 +5,18 @@ The notification page, the queue, the child's timeline, the API and the analysts
 the level a second time.
 
 The definition. For an episode:
+- the *newest decision* is the one that speaks for the latest moment (`as_of`, then the order
+  made): a re-vet of an earlier version, made later for the record, never displaces it;
 - the *effective review* is the newest review that has effect: a confirmation, a raise, or a
   lowering that a second person agreed to (a lowering waiting for agreement, or refused, has
   none);
 - the level in force is the highest of
   1. the police grade of the episode's newest version (never below the police grade),
-  2. the effective review's level, and
-  3. the machine's level on every decision made after that review (on every decision, if there
-     is none): a machine decision can raise what a person set, never lower it. Only a person
-     lowers a level, and lowering a level above the police grade takes a second person.
+  2. the effective review's level (a person's level stands until a person changes it), and
+  3. the newest decision's level, unless the effective review answered that very decision (the
+     person's level then replaces the machine's): the machine can raise what a person set, and
+     revise its own level as facts change, but never lower what a person set. Only a person
+     lowers a level a person set, and lowering a level above the police grade takes two.
 - the *status* is that of the newest decision: `not_vetted` when the newest version has no
   decision (vetting failed: the level is then at least the police grade), `awaiting_review`
   when nobody has reviewed the newest decision (or a second person refused the lowering),
@@ -69,10 +72,21 @@ def greatest(*values: Any) -> Any:
 
 
 def newest_decisions() -> Any:
-    """The newest decision id of every episode (a subquery: episode_id, id)."""
+    """The newest decision id of every episode (a subquery: episode_id, id): the one that
+    speaks for the latest moment."""
+    ranked = select(
+        DecisionRecord.episode_id,
+        DecisionRecord.id,
+        func.row_number()
+        .over(
+            partition_by=DecisionRecord.episode_id,
+            order_by=(DecisionRecord.as_of.desc(), DecisionRecord.id.desc()),
+        )
+        .label("place"),
+    ).subquery("ranked_decision")
     return (
-        select(DecisionRecord.episode_id, func.max(DecisionRecord.id).label("id"))
-        .group_by(DecisionRecord.episode_id)
+        select(ranked.c.episode_id, ranked.c.id)
+        .where(ranked.c.place == 1)
         .subquery("newest_decision")
     )
 
@@ -134,20 +148,16 @@ def in_force() -> Any:
     newest = newest_decisions()
     effective = effective_reviews()
     review = aliased(ReviewRecord, name="effective")
-    since = aliased(DecisionRecord, name="since")
-    machine_since = (
-        select(func.max(rank_of(since.vetted_level)))
-        .where(
-            since.episode_id == EpisodeRecord.id,
-            or_(review.id.is_(None), since.id > review.decision_id),
-        )
-        .correlate(EpisodeRecord, review)
-        .scalar_subquery()
+    decision = aliased(DecisionRecord, name="newest")
+    # The machine's level counts unless the effective review answered that very decision (the
+    # person's level then replaces it); a newer decision always counts.
+    machine = case(
+        (or_(review.id.is_(None), decision.id != review.decision_id), decision.vetted_level),
+        else_=None,
     )
     rank = greatest(
-        rank_of(EpisodeRecord.police_risk_grade), rank_of(review.reviewed_level), machine_since
+        rank_of(EpisodeRecord.police_risk_grade), rank_of(review.reviewed_level), rank_of(machine)
     )
-    decision = aliased(DecisionRecord, name="newest")
     newest_review = newest_reviews()
     last = aliased(ReviewRecord, name="last_review")
     version_id = current_version()

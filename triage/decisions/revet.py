@@ -7,12 +7,15 @@ moment: two that race for the same re-vet leave one row). The thresholds are the
 every `hours_missing` comparison in `rules/` (today: a long episode after 24 hours, a strategy
 discussion at 72), so changing `rules/parameters.yaml` changes when re-vets happen.
 
-An episode is *due* at a moment T when, as of T, it is still missing by its newest version,
-that version was sent before T, T is the latest threshold crossing (last seen + the threshold's
-hours) that has passed, and no decision on that version speaks for T or later. The re-vet
-speaks for T: it reads the history as known at T, and its reasons say why ("still missing at
-72 hours"). A re-vet as of a past moment (`triage revet --as-of`) only reaches episodes whose
-newest version was sent by then.
+A version of an episode is *due* at a moment T when it says the child is still missing, T is
+a threshold crossing (last seen + the threshold's hours) after police sent it and before they
+sent the next version (if any), T has passed, and no decision on that version speaks for T or
+later. The re-vet speaks for T: it reads the history as known at T, and its reasons say why
+("still missing at 72 hours"). Each crossing gets its own decision, in time order, so after a
+pause the record still shows what was known at 24 hours and at 72. Run as of a past moment
+(`triage revet --as-of`, say on a loaded history), it re-vets each version as the service
+would have at the time; those decisions speak for their moments and never displace the
+decision on the newest version.
 """
 
 from __future__ import annotations
@@ -23,17 +26,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from triage.decisions import service
-from triage.decisions.level import ReviewStatus, in_force, levels_in_force
+from triage.decisions.level import ReviewStatus, in_force
 from triage.decisions.service import Trigger, Vetter
 from triage.notification.vocabulary import RiskGrade
 from triage.rules.catalogue import HourThreshold
 from triage.store import Database
-from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
+from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion, UTCDateTime
 
 log = logging.getLogger(__name__)
 _STRICT_MARGIN = timedelta(minutes=1)  # `$gt` thresholds: look just after the hours pass
@@ -52,7 +55,7 @@ class Due:
 @dataclass(frozen=True, slots=True)
 class Change:
     police_reference: str
-    before: RiskGrade
+    before: RiskGrade  # the vetted level of the decision on the same version before the re-vet
     after: RiskGrade
     why: str
     new_reasons: tuple[str, ...]  # rule ids that fired now and not on the decision before
@@ -78,49 +81,59 @@ def crossing(last_seen: datetime, threshold: HourThreshold) -> datetime:
 
 
 def due(session: Session, thresholds: tuple[HourThreshold, ...], as_of: datetime) -> list[Due]:
-    """Every open episode with a time threshold passed by `as_of` and not yet judged after it."""
+    """Every (open version, threshold crossing) passed by `as_of` and not yet judged, in time
+    order."""
     if not thresholds:
         return []
-    newest = in_force()
+    following = (
+        func.lead(NotificationVersion.sent_at)
+        .over(
+            partition_by=NotificationVersion.episode_id,
+            order_by=(NotificationVersion.sent_at, NotificationVersion.version),
+        )
+        .label("until")
+    )
+    versions = select(
+        NotificationVersion.id,
+        NotificationVersion.episode_id,
+        NotificationVersion.last_seen_at,
+        NotificationVersion.returned_at,
+        NotificationVersion.sent_at,
+        following,
+    ).subquery("versions")
     rows = session.execute(
         select(
-            EpisodeRecord.id,
+            versions.c.id,
+            versions.c.episode_id,
             EpisodeRecord.police_reference,
-            EpisodeRecord.last_seen_at,
-            NotificationVersion.id,
-            NotificationVersion.sent_at,
+            type_coerce(versions.c.last_seen_at, UTCDateTime),
+            type_coerce(versions.c.sent_at, UTCDateTime),
+            type_coerce(versions.c.until, UTCDateTime),
         )
-        .join(newest, newest.c.episode_id == EpisodeRecord.id)
-        .join(NotificationVersion, NotificationVersion.id == newest.c.version_id)
-        .where(
-            EpisodeRecord.returned_at.is_(None),
-            NotificationVersion.sent_at <= as_of,
-            newest.c.status != ReviewStatus.NOT_VETTED.value,
-        )
-        .order_by(EpisodeRecord.id)
+        .join(EpisodeRecord, EpisodeRecord.id == versions.c.episode_id)
+        .where(versions.c.returned_at.is_(None), versions.c.sent_at <= as_of)
+        .order_by(versions.c.episode_id, versions.c.sent_at)
     ).all()
-    judged = _latest_moments(session, [row[3] for row in rows])
+    judged = _latest_moments(session, [row[0] for row in rows])
     found = []
-    for episode_id, reference, last_seen, version_id, sent_at in rows:
-        passed = [
-            (crossing(last_seen, t), t) for t in thresholds if crossing(last_seen, t) <= as_of
-        ]
-        if not passed:
-            continue
-        moment, threshold = max(passed, key=lambda p: p[0])
-        if moment <= sent_at or judged.get(version_id, sent_at) >= moment:
-            continue
-        found.append(
-            Due(
-                episode_id,
-                reference,
-                version_id,
-                moment,
-                Trigger.hours(threshold.hours),
-                threshold.label,
+    for version_id, episode_id, reference, last_seen, sent_at, until in rows:
+        for threshold in thresholds:
+            moment = crossing(last_seen, threshold)
+            if not (sent_at < moment <= as_of) or (until is not None and moment >= until):
+                continue
+            if judged.get(version_id, sent_at) >= moment:
+                continue
+            found.append(
+                Due(
+                    episode_id,
+                    reference,
+                    version_id,
+                    moment,
+                    Trigger.hours(threshold.hours),
+                    threshold.label,
+                )
             )
-        )
-    return found
+    return sorted(found, key=lambda d: (d.as_of, d.episode_id))
 
 
 def _latest_moments(session: Session, version_ids: list[int]) -> dict[int, datetime]:
@@ -158,42 +171,52 @@ def _one(
     *,
     episode_id: int,
     police_reference: str,
+    version_id: int | None,
     as_of: datetime | None,
     trigger: str,
     why: str,
     now: datetime,
     summary: RevetSummary,
 ) -> None:
-    """Vet one episode's newest version in its own transaction and note what changed."""
+    """Vet one version (default: the episode's newest) in its own transaction and note what
+    changed: the vetted level against the decision on the same version just before it."""
     try:
         with database.transaction() as session:
-            before = levels_in_force(session, [episode_id])[episode_id]
-            previous = service.newest(session, episode_id)
-            version = service.current_version(session, episode_id)
+            version = (
+                session.get_one(NotificationVersion, version_id)
+                if version_id is not None
+                else service.current_version(session, episode_id)
+            )
+            previous = session.scalar(
+                select(DecisionRecord)
+                .where(DecisionRecord.version_id == version.id)
+                .order_by(DecisionRecord.as_of.desc(), DecisionRecord.id.desc())
+                .limit(1)
+            )
             record = service.decide(
                 session, vetter, version=version, now=now, as_of=as_of, trigger=trigger
             )
             if record is None:
                 summary.failed += 1
                 return
-            after = levels_in_force(session, [episode_id])[episode_id]
     except IntegrityError:  # another process made the same decision at the same moment
         return
     summary.decided += 1
     summary.why[why] = summary.why.get(why, 0) + 1
-    fired_before = {r["rule_id"] for r in previous.body["reasons"]} if previous else set()
-    if after.level is not before.level:
-        summary.changes.append(
-            Change(
-                police_reference=police_reference,
-                before=before.level,
-                after=after.level,
-                why=why,
-                new_reasons=tuple(
-                    r["rule_id"] for r in record.body["reasons"] if r["rule_id"] not in fired_before
-                ),
-            )
+    if previous is None or previous.vetted_level == record.vetted_level:
+        return
+    fired_before = {r["rule_id"] for r in previous.body["reasons"]}
+    summary.changes.append(
+        Change(
+            police_reference=police_reference,
+            before=RiskGrade(previous.vetted_level),
+            after=RiskGrade(record.vetted_level),
+            why=why,
+            new_reasons=tuple(
+                r["rule_id"] for r in record.body["reasons"] if r["rule_id"] not in fired_before
+            ),
         )
+    )
 
 
 def revet_due(
@@ -218,6 +241,7 @@ def revet_due(
                 vetter,
                 episode_id=episode_id,
                 police_reference=reference,
+                version_id=None,
                 as_of=None,
                 trigger=Trigger.RETRY,
                 why="vetting failed before",
@@ -233,6 +257,7 @@ def revet_due(
             vetter,
             episode_id=item.episode_id,
             police_reference=item.police_reference,
+            version_id=item.version_id,
             as_of=item.as_of,
             trigger=item.trigger,
             why=item.why,

@@ -72,22 +72,23 @@ def get_or_raise(session: Session, decision_id: int) -> DecisionRecord:
 
 
 def newest(session: Session, episode_id: int) -> DecisionRecord | None:
-    """The episode's newest decision (on whichever version, for whatever reason)."""
+    """The episode's newest decision: the one that speaks for the latest moment (see
+    `triage.decisions.level`)."""
     return session.scalar(
         select(DecisionRecord)
         .where(DecisionRecord.episode_id == episode_id)
-        .order_by(DecisionRecord.id.desc())
+        .order_by(DecisionRecord.as_of.desc(), DecisionRecord.id.desc())
         .limit(1)
     )
 
 
 def of_episode(session: Session, episode_id: int) -> list[DecisionRecord]:
-    """Every decision on the episode, oldest first."""
+    """Every decision on the episode, by the moment each speaks for, oldest first."""
     return list(
         session.scalars(
             select(DecisionRecord)
             .where(DecisionRecord.episode_id == episode_id)
-            .order_by(DecisionRecord.id)
+            .order_by(DecisionRecord.as_of, DecisionRecord.id)
         )
     )
 

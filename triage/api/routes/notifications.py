@@ -296,7 +296,9 @@ def list_decisions(
     query = select(DecisionRecord).where(DecisionRecord.episode_id == episode.id)
     total = count(session, query)
     rows = session.scalars(
-        query.order_by(DecisionRecord.id.desc()).offset(paging.offset).limit(paging.per_page)
+        query.order_by(DecisionRecord.as_of.desc(), DecisionRecord.id.desc())
+        .offset(paging.offset)
+        .limit(paging.per_page)
     )
     record(
         session,
