@@ -685,3 +685,24 @@ def test_a_replaced_review_cannot_be_agreed_to_or_listed(client: TestClient, hea
     assert late.status_code == 422
     assert "newer review" in late.json()["errors"][0]["problem"]
     assert detail(client, headers, "STALE-1")["level_in_force"] == "high"
+
+
+def test_every_missing_record_answers_the_same_not_found(client: TestClient, headers: H) -> None:
+    worker, admin = headers["mash_worker"], headers["admin"]
+    answers = [
+        client.get("/api/v1/notifications/NOPE", headers=worker),
+        client.get("/api/v1/children/99999", headers=worker),
+        client.post("/api/v1/reviews/99999/agreement", json={"agree": True}, headers=worker),
+        client.post(
+            "/api/v1/quarantine/99999/replay",
+            json={"record": {"police_reference": "X"}},
+            headers=admin,
+        ),
+    ]
+    for response in answers:
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert (response.json()["type"].rsplit("/", 1)[1], response.json()["title"]) == (
+            "not-found",
+            "Not found",
+        )

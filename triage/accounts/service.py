@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.accounts.roles import Role
-from triage.errors import FieldError, TriageError
+from triage.errors import AuthenticationFailed, UserError
 from triage.store.tables import UserRecord
 
 MIN_PASSWORD_LENGTH = 12
@@ -18,16 +18,6 @@ _HASHER = PasswordHash.recommended()
 _DUMMY_HASH = _HASHER.hash("not-a-real-password-for-timing")
 
 
-class AuthenticationFailed(TriageError):
-    """Raised when a username and password do not match an active user."""
-
-
-class UserError(TriageError):
-    """Raised when a user cannot be created as asked; carries the field and the problem."""
-
-    def __init__(self, error: FieldError) -> None:
-        self.error = error
-        super().__init__(str(error))
 
 
 def get_by_username(session: Session, username: str) -> UserRecord | None:
@@ -44,9 +34,9 @@ def create_user(
     now: datetime,
 ) -> UserRecord:
     if not username or not username.replace("-", "").replace(".", "").isalnum():
-        raise UserError(FieldError("username", "use letters, digits, dots and hyphens only"))
+        raise UserError("username", "use letters, digits, dots and hyphens only")
     if get_by_username(session, username) is not None:
-        raise UserError(FieldError("username", f"{username!r} is already taken"))
+        raise UserError("username", f"{username!r} is already taken")
     user = UserRecord(
         username=username,
         display_name=display_name,
@@ -79,7 +69,5 @@ def authenticate(session: Session, username: str, password: str) -> UserRecord:
 
 def _hash(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(
-            FieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-        )
+        raise UserError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     return _HASHER.hash(password)

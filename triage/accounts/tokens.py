@@ -13,14 +13,11 @@ from typing import Any
 
 import jwt
 
-from triage.errors import TriageError
+from triage.errors import TokenError
 
 ALGORITHM = "HS256"
 AUDIENCE = "triage"
 
-
-class TokenError(TriageError):
-    """Raised when a token is missing, malformed, badly signed or expired."""
 
 
 @dataclass(frozen=True, slots=True)

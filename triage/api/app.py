@@ -24,7 +24,7 @@ from triage.api.problems import ProblemException
 from triage.api.routes import admin, auth, casework, notifications
 from triage.api.schemas import Health
 from triage.decisions.revet import RevetSchedule, not_vetted
-from triage.errors import CaseworkRefused, QuarantineError, RecordNotFound
+from triage.errors import TriageError
 from triage.notification import SCHEMA_VERSION
 from triage.settings import Settings
 from triage.store import Database, create_database
@@ -83,14 +83,7 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    for error in (
-        ProblemException,
-        RecordNotFound,
-        CaseworkRefused,
-        QuarantineError,
-        RequestValidationError,
-        HTTPException,
-    ):
+    for error in (ProblemException, TriageError, RequestValidationError, HTTPException):
         app.add_exception_handler(error, pages.error_handler)  # pages answer HTML, API problems
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)

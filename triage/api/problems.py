@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage.errors import CaseworkRefused, FieldError, QuarantineError, RecordNotFound
+from triage.errors import FieldError, TriageError
 
 PROBLEM_TYPES = "https://schemas.invalid/triage/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -74,19 +74,12 @@ def problem_body(exc: ProblemException) -> dict[str, Any]:
 
 
 def as_problem(exc: Exception) -> ProblemException:
-    """Our own domain errors and FastAPI's, as problems (anything else is a 500, logged)."""
+    """Our own errors (each class carries its answer: `triage.errors`) and FastAPI's, as
+    problems; anything else is a 500, logged."""
     if isinstance(exc, ProblemException):
         return exc
-    if isinstance(exc, RecordNotFound):
-        return ProblemException(404, "not-found", "Not found", str(exc))
-    if isinstance(exc, CaseworkRefused):
-        return ProblemException(
-            422, "refused", "The request cannot be done as asked", str(exc), [exc.error]
-        )
-    if isinstance(exc, QuarantineError):
-        return ProblemException(
-            409, "quarantine", "The quarantined record cannot be used", str(exc)
-        )
+    if isinstance(exc, TriageError):
+        return ProblemException(exc.status, exc.kind, exc.title, str(exc), exc.field_errors)
     if isinstance(exc, RequestValidationError):
         errors = [
             FieldError(_field_path(error.get("loc", ())), str(error.get("msg", "is not valid")))

@@ -7,13 +7,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from triage.errors import TriageError
+from triage.errors import MatchDecisionError
 from triage.identity.matching import live_child_id
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord, PossibleMatch
-
-
-class MatchDecisionError(TriageError):
-    """Raised when a possible match cannot be decided as asked (unknown id, already decided)."""
 
 
 def list_open(session: Session, *, limit: int = 100, offset: int = 0) -> list[PossibleMatch]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.errors import FieldError, QuarantineError
+from triage.errors import FieldError, QuarantineError, RecordNotFound
 from triage.store.tables import QuarantinedRecord
 
 
@@ -61,7 +61,7 @@ def list_records(
 def get_or_raise(session: Session, record_id: int) -> QuarantinedRecord:
     record = session.get(QuarantinedRecord, record_id)
     if record is None:
-        raise QuarantineError(f"no quarantined record with id {record_id}")
+        raise RecordNotFound("quarantined record", record_id)
     return record
 
 

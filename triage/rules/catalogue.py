@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from triage.decisions.models import Action
-from triage.errors import TriageError
+from triage.errors import RuleFileError
 from triage.notification.vocabulary import Indicator, RiskGrade
 from triage.rules.fields import FACT_FIELDS
 
@@ -34,14 +34,6 @@ ARRAYS = {"$iany", "$iall"}
 ITEM = "$i"
 PARAM = "$param"
 
-
-class RuleFileError(TriageError):
-    """Raised when a rule file cannot be used; the message names the file, the rule, the problem."""
-
-    def __init__(self, path: Path | str, rule: str | None, problem: str) -> None:
-        self.path, self.rule, self.problem = str(path), rule, problem
-        where = f"{path}" + (f" (rule {rule})" if rule else "")
-        super().__init__(f"{where}: {problem}")
 
 
 ActionType = Literal[

@@ -27,16 +27,13 @@ from typing import Any, TypeVar
 
 from durable.engine import Host, MessageNotHandledException
 
-from triage.errors import TriageError
+from triage.errors import RuleEngineError
 
 FACT_KIND = "notification"
 _FIRED = "fired_"
 _EVALUATED = "_evaluated"
 T = TypeVar("T")
 
-
-class RuleEngineError(TriageError):
-    """Raised when the engine refuses a ruleset, or an action failed during an evaluation."""
 
 
 class _QuietHost(Host):

@@ -16,16 +16,13 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from triage.decisions.models import Score, ScoreFactor
-from triage.errors import TriageError
+from triage.errors import ModelError
 from triage.notification.vocabulary import RiskGrade
 from triage.scoring.factors import BY_NAME, FACTORS, Fact, Factor
 
 ARTEFACT = "model.json"
 CARD = "MODEL_CARD.md"
 
-
-class ModelError(TriageError):
-    """Raised when a model artefact cannot be read or does not fit the factors in code."""
 
 
 @dataclass(frozen=True)
