@@ -194,7 +194,7 @@ def client(
     clock: FrozenClock,
     accounts: dict[str, str],
 ) -> Iterator[TestClient]:
-    from triage.api import create_app
+    from triage.http import create_app
 
     app = create_app(app_settings, database=database, vetter=scored_vetter, clock=clock)
     with TestClient(app) as test_client:

@@ -17,7 +17,7 @@ import uvicorn
 
 from conftest import PASSWORD
 from factories import notification
-from triage.api import create_app
+from triage.http import create_app
 from triage.intake import ingest
 from triage.notification.reader import raw_from_text
 from triage.settings import get_settings

@@ -273,7 +273,7 @@ def failing(rulebook: Any, scored_model: Any) -> FailingVetter:
 def failing_client(
     app_settings: Any, database: Database, failing: FailingVetter, clock: FrozenClock, accounts: Any
 ):
-    from triage.api import create_app
+    from triage.http import create_app
 
     app = create_app(app_settings, database=database, vetter=failing, clock=clock)
     with TestClient(app) as test_client:
@@ -437,7 +437,7 @@ def test_the_service_revets_by_itself_and_what_is_due_survives_a_restart(
     client: TestClient,
     headers: H,
 ) -> None:
-    from triage.api import create_app
+    from triage.http import create_app
 
     last_seen = _open_episode(client, headers, "CLOCK-3")
     clock.now = last_seen + timedelta(hours=100)  # the service was down when 24 and 72 passed

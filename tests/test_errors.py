@@ -29,7 +29,7 @@ def test_every_error_class_is_defined_and_drawn_in_the_errors_module() -> None:
     for cls in _every_triage_error():
         assert cls.__module__ == "triage.errors", f"{cls.__name__} is defined in {cls.__module__}"
         assert cls.__name__ in tree, f"{cls.__name__} is not drawn in the tree"
-        assert cls.__doc__ and cls.__doc__.startswith("Raised when") or cls is errors.TriageError
+        assert (cls.__doc__ and cls.__doc__.startswith("Raised when")) or cls is errors.TriageError
 
 
 def test_each_error_answers_with_its_own_status() -> None:

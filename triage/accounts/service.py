@@ -8,7 +8,9 @@ from pwdlib import PasswordHash
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from triage import audit
 from triage.accounts.roles import Role
+from triage.audit import Actor
 from triage.errors import AuthenticationFailed, UserError
 from triage.store.tables import UserRecord
 
@@ -16,8 +18,6 @@ MIN_PASSWORD_LENGTH = 12
 _HASHER = PasswordHash.recommended()
 # Checked against when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password-for-timing")
-
-
 
 
 def get_by_username(session: Session, username: str) -> UserRecord | None:
@@ -65,6 +65,30 @@ def authenticate(session: Session, username: str, password: str) -> UserRecord:
     if new_hash is not None:  # the recommended parameters moved on: store the stronger hash
         user.password_hash = new_hash
     return user
+
+
+def sign_in(
+    session: Session, username: str, password: str, *, via: str, now: datetime
+) -> UserRecord:
+    """`authenticate`, and the sign-in written to the audit trail (`via` "api" or "pages")."""
+    user = authenticate(session, username, password)
+    audit.record(
+        session,
+        Actor.of(user),
+        "sign_in",
+        record_type="user",
+        record_id=user.id,
+        now=now,
+        via=via,
+    )
+    return user
+
+
+def sign_out(session: Session, user: UserRecord, *, now: datetime) -> None:
+    """The sign-out written to the audit trail."""
+    audit.record(
+        session, Actor.of(user), "sign_out", record_type="user", record_id=user.id, now=now
+    )
 
 
 def _hash(password: str) -> str:

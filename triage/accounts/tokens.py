@@ -19,7 +19,6 @@ ALGORITHM = "HS256"
 AUDIENCE = "triage"
 
 
-
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     user_id: int

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from triage import decisions
+from triage import audit, decisions
 from triage.analysis.groups import age_band
+from triage.audit import Actor
 from triage.decisions.level import in_force, newest_reviews
 from triage.notification.models import age_on
 from triage.store import count
-from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion, ReviewRecord
+from triage.store.tables import (
+    DecisionRecord,
+    EpisodeRecord,
+    NotificationVersion,
+    ReviewRecord,
+    UserRecord,
+)
 
 
 class Pseudonymiser:
@@ -97,7 +104,13 @@ class PseudonymisedDecision(BaseModel):
 
 
 def page_of_decisions(
-    session: Session, pseudonyms: Pseudonymiser, *, offset: int, limit: int
+    session: Session,
+    pseudonyms: Pseudonymiser,
+    *,
+    viewer: UserRecord,
+    now: datetime,
+    offset: int,
+    limit: int,
 ) -> tuple[list[PseudonymisedDecision], int]:
     """Each episode's newest decision with its newest review and the level in force, oldest
     episode first (an episode not yet vetted has no row)."""
@@ -122,6 +135,15 @@ def page_of_decisions(
     rows = session.execute(
         query.order_by(EpisodeRecord.reported_at, EpisodeRecord.id).offset(offset).limit(limit)
     ).all()
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "read_analytics",
+        record_type="decision",
+        record_id="-",
+        now=now,
+        offset=offset,
+    )
     return [_row(pseudonyms, *row) for row in rows], total
 
 

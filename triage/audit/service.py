@@ -121,3 +121,11 @@ def export_csv(session: Session) -> Iterator[str]:
 
 def _detail_text(detail: dict[str, Any]) -> str:
     return "; ".join(f"{key}={value}" for key, value in sorted(detail.items()))
+
+
+def export(session: Session, *, by: UserRecord, now: datetime) -> str:
+    """The whole trail as CSV, oldest first; the export itself is audited first, so it is in
+    what it exports."""
+    record(session, Actor.of(by), "export_audit", record_type="audit", record_id="-", now=now)
+    session.flush()
+    return "".join(export_csv(session))

@@ -16,12 +16,24 @@ from typing import Any
 from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session, aliased
 
+from triage import audit
+from triage.audit import Actor
 from triage.casework.actions import overdue_actions
 from triage.decisions.level import ReviewStatus, in_force
 from triage.store import count
-from triage.store.tables import ChildRecord, DecisionRecord, EpisodeRecord, NotificationVersion
+from triage.store.tables import (
+    ChildRecord,
+    DecisionRecord,
+    EpisodeRecord,
+    NotificationVersion,
+    UserRecord,
+)
 
 NOT_VETTED_TEAM = "Not vetted (MASH)"  # where a notification whose vetting failed waits
+# What still needs a person: the MASH worker's queue by default.
+TO_DO = frozenset(
+    {ReviewStatus.NOT_VETTED, ReviewStatus.AWAITING_REVIEW, ReviewStatus.AWAITING_AGREEMENT}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,19 +95,32 @@ def _rows() -> Select[Any]:
 def page_of_queue(
     session: Session,
     *,
+    viewer: UserRecord,
     offset: int,
     limit: int,
     now: datetime,
     team: str | None = None,
-    status: ReviewStatus | None = None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> tuple[list[QueueItem], int]:
-    """One page of the queue in priority order, and how many items match in all."""
+    """One page of the queue in priority order, and how many items match in all. The viewing
+    is written to the audit trail."""
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "view_queue",
+        record_type="queue",
+        record_id="-",
+        now=now,
+        team=team or "",
+        status=",".join(sorted(statuses)) if statuses else "",
+        offset=offset,
+    )
     rows = _rows().subquery("queue")
     query = select(rows)
     if team:
         query = query.where(rows.c.team == team)
-    if status:
-        query = query.where(rows.c.status == status.value)
+    if statuses:
+        query = query.where(rows.c.status.in_(sorted(s.value for s in statuses)))
     total = count(session, query)
     ordered = query.order_by(
         rows.c.rank.desc(),

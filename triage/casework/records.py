@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from triage import audit, decisions
@@ -20,6 +20,7 @@ from triage.errors import RecordNotFound
 from triage.history.store import edges_frame
 from triage.identity.matching import live_child_id
 from triage.rules.catalogue import Escalation
+from triage.store import count
 from triage.store.tables import (
     ChildRecord,
     DecisionRecord,
@@ -163,6 +164,80 @@ def child_view(session: Session, child_id: int, *, viewer: UserRecord, now: date
         linked=linked_children(session, child.id),
         possible_matches=list(matches),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ChildListing:
+    child_id: int
+    name: str
+    episodes: int
+    last_seen_at: datetime | None
+
+
+def page_of_children(
+    session: Session, *, viewer: UserRecord, now: datetime, offset: int, limit: int
+) -> tuple[list[ChildListing], int]:
+    """Children with episodes, most recently missing first; the listing is audited."""
+    query = (
+        select(
+            ChildRecord.id,
+            ChildRecord.given_name,
+            ChildRecord.family_name,
+            func.count(EpisodeRecord.id),
+            func.max(EpisodeRecord.last_seen_at),
+        )
+        .join(EpisodeRecord, EpisodeRecord.child_id == ChildRecord.id)
+        .where(ChildRecord.merged_into_id.is_(None))
+        .group_by(ChildRecord.id, ChildRecord.given_name, ChildRecord.family_name)
+    )
+    total = count(session, query)
+    rows = session.execute(
+        query.order_by(func.max(EpisodeRecord.last_seen_at).desc(), ChildRecord.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "list_children",
+        record_type="child",
+        record_id="-",
+        now=now,
+        offset=offset,
+    )
+    return [
+        ChildListing(child_id=i, name=f"{given} {family}", episodes=n, last_seen_at=last)
+        for i, given, family, n, last in rows
+    ], total
+
+
+def decisions_of(
+    session: Session,
+    police_reference: str,
+    *,
+    viewer: UserRecord,
+    now: datetime,
+    offset: int,
+    limit: int,
+) -> tuple[list[DecisionRecord], int]:
+    """Every decision on a notification, the one speaking for the latest moment first; the
+    viewing is audited."""
+    episode = episode_by_reference(session, police_reference)
+    query = select(DecisionRecord).where(DecisionRecord.episode_id == episode.id)
+    rows = session.scalars(
+        query.order_by(DecisionRecord.as_of.desc(), DecisionRecord.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "view_decisions",
+        record_type="episode",
+        record_id=police_reference,
+        now=now,
+    )
+    return list(rows), count(session, query)
 
 
 def linked_children(session: Session, child_id: int) -> list[LinkedChild]:

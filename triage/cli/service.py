@@ -55,7 +55,7 @@ def serve(
 
     from triage.accounts.demo import ensure_demo_accounts
     from triage.accounts.roles import DESCRIPTIONS
-    from triage.api import create_app
+    from triage.http import create_app
 
     settings = get_settings()
     if demo:

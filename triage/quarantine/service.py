@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.audit import Actor
 from triage.errors import FieldError, QuarantineError, RecordNotFound
-from triage.store.tables import QuarantinedRecord
+from triage.store.tables import QuarantinedRecord, UserRecord
 
 
 def keep(
@@ -56,6 +58,28 @@ def list_records(
         query.order_by(QuarantinedRecord.id.desc()).limit(limit).offset(offset)
     ).all()
     return list(rows), session.scalar(count) or 0
+
+
+def page_for(
+    session: Session,
+    *,
+    viewer: UserRecord,
+    now: datetime,
+    status: str | None = "open",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[QuarantinedRecord], int]:
+    """`list_records` as a person reads it: the reading is written to the audit trail."""
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "list_quarantine",
+        record_type="quarantine",
+        record_id="-",
+        now=now,
+        offset=offset,
+    )
+    return list_records(session, status=status, limit=limit, offset=offset)
 
 
 def get_or_raise(session: Session, record_id: int) -> QuarantinedRecord:

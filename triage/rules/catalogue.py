@@ -35,7 +35,6 @@ ITEM = "$i"
 PARAM = "$param"
 
 
-
 ActionType = Literal[
     "return_home_interview",
     "strategy_discussion",

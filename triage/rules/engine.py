@@ -35,7 +35,6 @@ _EVALUATED = "_evaluated"
 T = TypeVar("T")
 
 
-
 class _QuietHost(Host):
     def _run(self) -> None:
         """Start no background threads: timers are not used, and threads made it unsafe."""

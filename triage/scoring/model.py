@@ -24,7 +24,6 @@ ARTEFACT = "model.json"
 CARD = "MODEL_CARD.md"
 
 
-
 @dataclass(frozen=True)
 class Band:
     level: RiskGrade

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
-from triage.accounts import AuthenticationFailed, Role, authenticate
-from triage.api.deps import ServicesDep, SessionDep, allow
-from triage.api.problems import ProblemException, problem_responses
-from triage.api.schemas import Me, Token
-from triage.audit import Actor, record
+from triage.accounts.roles import Role
+from triage.accounts.schemas import Me, Token
+from triage.accounts.service import sign_in
+from triage.errors import AuthenticationFailed
+from triage.http.deps import ServicesDep, SessionDep, allow
+from triage.http.problems import ProblemException, problem_responses
 from triage.store.tables import UserRecord
 
 router = APIRouter(tags=["sign-in"])
@@ -40,7 +41,7 @@ def token(
     """Exchange a username and password for a bearer token that expires."""
     now = svc.clock()
     try:
-        user = authenticate(session, form.username, form.password)
+        user = sign_in(session, form.username, form.password, via="api", now=now)
     except AuthenticationFailed as exc:
         raise ProblemException(
             401,
@@ -49,15 +50,6 @@ def token(
             str(exc),
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
-    record(
-        session,
-        Actor.of(user),
-        "sign_in",
-        record_type="user",
-        record_id=user.id,
-        now=now,
-        via="api",
-    )
     issued = svc.tokens.issue(user_id=user.id, role=user.role, now=now)
     return Token(access_token=issued, expires_in=int(svc.tokens.lifetime.total_seconds()))
 

@@ -1,151 +1,21 @@
-"""What the API takes and gives, with an example for each (shown in the OpenAPI document)."""
+"""What the casework API takes and gives: the queue, a notification with its decisions,
+reviews and actions, children. Each model has an example (shown in the OpenAPI document)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar, get_args
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from triage.analysis import PseudonymisedDecision
-from triage.api.problems import FieldProblem
+from triage.http.schemas import REF, WHEN, example
 from triage.notification.vocabulary import RiskGrade
-
-T = TypeVar("T")
-WHEN = "2026-03-15T09:12:00Z"
-REF = "WMP-26-000131"
-
-
-def _example(**example: Any) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": [example]})
-
-
-class Token(BaseModel):
-    model_config = _example(access_token="eyJhbGciOi...", token_type="bearer", expires_in=1800)
-
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int = Field(description="Seconds until the token expires")
-
-
-class Me(BaseModel):
-    model_config = _example(username="mash.demo", display_name="Sam Patel", role="mash_worker")
-
-    username: str
-    display_name: str
-    role: str
-
-
-class Health(BaseModel):
-    model_config = _example(
-        status="ok",
-        version="0.1.0",
-        schema_version="1.0",
-        database="sqlite",
-        counts={"episodes": 2365, "children": 981, "quarantined_open": 12},
-    )
-
-    status: str
-    version: str
-    schema_version: str
-    database: str
-    counts: dict[str, int]
-
-
-class SubmissionReceipt(BaseModel):
-    model_config = _example(
-        receipt_id=41,
-        outcome="accepted",
-        police_reference=REF,
-        version=1,
-        vetted_level="high",
-        quarantine_id=None,
-        errors=[],
-    )
-
-    receipt_id: int | None = Field(description="The police feed's receipt (none for a replay)")
-    outcome: Literal["accepted", "updated", "unchanged", "rejected"]
-    police_reference: str | None
-    version: int | None
-    vetted_level: str | None
-    quarantine_id: int | None = None
-    errors: list[FieldProblem] = Field(default_factory=list)
-    vetting_failed: bool = Field(
-        default=False,
-        description="Stored but not vetted (it is retried automatically; until then it is "
-        "treated as the police grade or higher)",
-    )
-
-
-class StoredReceipt(SubmissionReceipt):
-    model_config = _example(
-        receipt_id=41,
-        received_at=WHEN,
-        outcome="rejected",
-        police_reference=None,
-        version=None,
-        vetted_level=None,
-        quarantine_id=7,
-        errors=[{"field": "child.date_of_birth", "problem": "is in the future"}],
-    )
-
-    received_at: datetime
-
-
-class BatchReceipts(BaseModel):
-    model_config = _example(
-        counts={"accepted": 1, "rejected": 1},
-        receipts=[
-            {
-                "receipt_id": 41,
-                "outcome": "accepted",
-                "police_reference": REF,
-                "version": 1,
-                "vetted_level": "high",
-                "quarantine_id": None,
-                "errors": [],
-            },
-            {
-                "receipt_id": 42,
-                "outcome": "rejected",
-                "police_reference": None,
-                "version": None,
-                "vetted_level": None,
-                "quarantine_id": 7,
-                "errors": [{"field": "sent_at", "problem": "is missing"}],
-            },
-        ],
-    )
-
-    counts: dict[str, int]
-    receipts: list[SubmissionReceipt]
-
-
-def _page_example(schema: dict[str, Any], cls: type[BaseModel]) -> None:
-    """A page's example: one item, taken from the item type's own example."""
-    (item,) = get_args(cls.model_fields["items"].annotation)
-    extra = getattr(item, "model_config", {}).get("json_schema_extra") or {}
-    examples = extra.get("examples") if isinstance(extra, dict) else None
-    if examples:
-        schema["examples"] = [{"items": examples[:1], "page": 1, "per_page": 50, "total": 1}]
-
-
-class Page(BaseModel, Generic[T]):
-    """One page of a list, with the total that match."""
-
-    model_config = ConfigDict(json_schema_extra=_page_example)
-
-    items: list[T]
-    page: int
-    per_page: int
-    total: int
-
 
 Status = Literal["not_vetted", "awaiting_review", "awaiting_agreement", "reviewed"]
 
 
 class QueueItem(BaseModel):
-    model_config = _example(
+    model_config = example(
         police_reference=REF,
         decision_id=88,
         child_id=61,
@@ -184,7 +54,7 @@ class QueueItem(BaseModel):
 
 
 class Decision(BaseModel):
-    model_config = _example(
+    model_config = example(
         decision_id=88,
         police_reference=REF,
         trigger="still_missing_72h",
@@ -222,7 +92,7 @@ class Agreement(BaseModel):
 
 
 class Review(BaseModel):
-    model_config = _example(
+    model_config = example(
         review_id=5,
         decision_id=88,
         reviewer="Sam Patel",
@@ -283,7 +153,7 @@ class AgreementRequest(BaseModel):
 
 
 class Action(BaseModel):
-    model_config = _example(
+    model_config = example(
         type="return_home_interview",
         due_at=WHEN,
         rule_id="R19",
@@ -334,7 +204,7 @@ class Version(BaseModel):
 
 
 class NotificationDetail(BaseModel):
-    model_config = _example(
+    model_config = example(
         police_reference=REF,
         child={
             "child_id": 61,
@@ -385,7 +255,7 @@ class PossibleMatch(BaseModel):
 
 
 class ChildDetail(BaseModel):
-    model_config = _example(
+    model_config = example(
         child={
             "child_id": 61,
             "name": "Jade Collins",
@@ -417,67 +287,9 @@ class ChildDetail(BaseModel):
 
 
 class ChildListItem(BaseModel):
-    model_config = _example(child_id=61, name="Jade Collins", episodes=7, last_seen_at=WHEN)
+    model_config = example(child_id=61, name="Jade Collins", episodes=7, last_seen_at=WHEN)
 
     child_id: int
     name: str
     episodes: int
     last_seen_at: datetime | None
-
-
-class QuarantinedRecord(BaseModel):
-    model_config = _example(
-        quarantine_id=7,
-        received_at=WHEN,
-        source="api",
-        position=1,
-        status="open",
-        errors=[{"field": "child.date_of_birth", "problem": "is in the future"}],
-        raw='{"police_reference": "WMP-26-000999", ...}',
-    )
-
-    quarantine_id: int
-    received_at: datetime
-    source: str
-    position: int
-    status: str
-    errors: list[FieldProblem]
-    raw: str = Field(description="Exactly what arrived, to fix and replay")
-
-
-class ReplayRequest(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"record": {"schema_version": "1.0", "police_reference": REF, "...": "..."}}
-            ]
-        }
-    )
-
-    record: dict[str, Any] = Field(description="The corrected notification")
-
-
-class AuditEvent(BaseModel):
-    model_config = _example(
-        event_id=301,
-        at=WHEN,
-        username="mash.demo",
-        role="mash_worker",
-        action="view_notification",
-        record_type="episode",
-        record_id=REF,
-        detail={},
-    )
-
-    event_id: int
-    at: datetime
-    username: str
-    role: str
-    action: str
-    record_type: str
-    record_id: str
-    detail: dict[str, Any]
-
-
-# What analysts read: defined beside the query that pseudonymises it.
-AnalyticsDecision = PseudonymisedDecision

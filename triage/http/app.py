@@ -1,7 +1,11 @@
 """The HTTP service, built by `create_app(settings)`; nothing is built at import time.
 
 /api/v1/...   the API (bearer tokens; problem-details errors; OpenAPI at /api/v1/docs)
-/...          the pages MASH workers, panel chairs and admins use (a signed cookie; CSRF tokens)
+/...          the pages MASH workers, panel chairs, senior managers and admins use (a signed
+              cookie; CSRF tokens)
+
+Each domain keeps its routes beside it (`<domain>/api.py`, `<domain>/pages.py`) with its own
+request and response models; this module only puts them together with the shared plumbing.
 """
 
 from __future__ import annotations
@@ -14,24 +18,28 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import func, select
 
 from triage import __version__
 from triage.accounts import TokenIssuer
+from triage.accounts import api as accounts_api
+from triage.accounts import pages as accounts_pages
 from triage.analysis import Pseudonymiser
-from triage.api.deps import Services, ServicesDep, SessionDep
-from triage.api.problems import ProblemException
-from triage.api.routes import admin, auth, casework, notifications
-from triage.api.schemas import Health
-from triage.decisions.revet import RevetSchedule, not_vetted
+from triage.analysis import api as analysis_api
+from triage.audit import api as audit_api
+from triage.audit import pages as audit_pages
+from triage.casework import api as casework_api
+from triage.casework import pages as casework_pages
+from triage.decisions.revet import RevetSchedule
 from triage.errors import TriageError
-from triage.notification import SCHEMA_VERSION
+from triage.http import health, pages
+from triage.http.deps import Services
+from triage.http.problems import ProblemException
+from triage.http.security import SecurityHeaders
+from triage.intake import api as intake_api
+from triage.quarantine import api as quarantine_api
 from triage.settings import Settings
 from triage.store import Database, create_database
-from triage.store.tables import ChildRecord, EpisodeRecord, PossibleMatch, QuarantinedRecord
 from triage.vetting import Vetter, create_vetter
-from triage.web import pages
-from triage.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -88,49 +96,27 @@ def create_app(
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     app.include_router(_api())
-    app.include_router(pages.router)
+    for module in (accounts_pages, casework_pages, audit_pages):
+        app.include_router(module.router)
     pages.mount_static(app)
     return app
 
 
 def _api() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
-    api.add_api_route("/health", health, methods=["GET"], tags=["service"], response_model=Health)
-    for module in (auth, notifications, casework, admin):
+    api.add_api_route(
+        "/health", health.health, methods=["GET"], tags=["service"], response_model=health.Health
+    )
+    for module in (
+        accounts_api,
+        intake_api,
+        casework_api,
+        quarantine_api,
+        audit_api,
+        analysis_api,
+    ):
         api.include_router(module.router)
     return api
-
-
-def health(svc: ServicesDep, session: SessionDep) -> Health:
-    """Whether the service and its database answer (no sign-in needed; no personal data)."""
-    counts = {
-        "episodes": session.scalar(select(func.count()).select_from(EpisodeRecord)) or 0,
-        "children": session.scalar(
-            select(func.count())
-            .select_from(ChildRecord)
-            .where(ChildRecord.merged_into_id.is_(None))
-        )
-        or 0,
-        "quarantined_open": session.scalar(
-            select(func.count())
-            .select_from(QuarantinedRecord)
-            .where(QuarantinedRecord.status == "open")
-        )
-        or 0,
-        "possible_matches_open": session.scalar(
-            select(func.count()).select_from(PossibleMatch).where(PossibleMatch.status == "open")
-        )
-        or 0,
-        # Stored but not vetted (vetting failed): shown in the queue, retried by the schedule.
-        "not_vetted": len(not_vetted(session)),
-    }
-    return Health(
-        status="ok",
-        version=__version__,
-        schema_version=SCHEMA_VERSION,
-        database=svc.database.dialect,
-        counts=counts,
-    )
 
 
 def _secret(settings: Settings) -> str:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from triage.accounts import Role, TokenError, TokenIssuer
 from triage.analysis import Pseudonymiser
-from triage.api.problems import ProblemException
-from triage.api.schemas import Page, T
+from triage.http.problems import ProblemException
+from triage.http.schemas import Page, T
 from triage.rules.catalogue import Escalation
 from triage.settings import Settings
 from triage.store import Database

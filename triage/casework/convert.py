@@ -1,42 +1,14 @@
-"""Domain records into the API's shapes."""
+"""Casework records and views into the API's shapes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from triage.api import schemas
+from triage.casework import schemas
 from triage.casework.actions import EpisodeAction
 from triage.casework.queue import QueueItem
 from triage.casework.records import ChildView, LinkedChild, NotificationView
-from triage.intake import Receipt
-from triage.store.tables import ChildRecord, DecisionRecord, ReviewRecord, SubmissionReceipt
-
-
-def receipt(row: SubmissionReceipt) -> schemas.StoredReceipt:
-    return schemas.StoredReceipt(
-        receipt_id=row.id,
-        received_at=row.received_at,
-        outcome=row.outcome,
-        police_reference=row.police_reference,
-        version=row.version,
-        vetted_level=row.vetted_level,
-        quarantine_id=row.quarantine_id,
-        errors=[schemas.FieldProblem(**e) for e in row.errors],
-    )
-
-
-def submission(receipt: Receipt, receipt_id: int | None) -> schemas.SubmissionReceipt:
-    """What a submitter (or a replay) is told about one record."""
-    return schemas.SubmissionReceipt(
-        receipt_id=receipt_id,
-        outcome=receipt.outcome.value,
-        police_reference=receipt.police_reference,
-        version=receipt.version,
-        vetted_level=receipt.vetted_level,
-        quarantine_id=receipt.quarantine_id,
-        errors=[schemas.FieldProblem(field=e.field, problem=e.problem) for e in receipt.errors],
-        vetting_failed=receipt.vetting_failed,
-    )
+from triage.store.tables import ChildRecord, DecisionRecord, ReviewRecord
 
 
 def queue_item(item: QueueItem, now: datetime) -> schemas.QueueItem:

@@ -1,0 +1,71 @@
+"""The layout keeps its promises: HTTP slices that do not import each other, audit entries
+written by services (never by handlers), small modules, and pinned public surfaces."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "triage"
+SLICES = sorted(p for p in PACKAGE.rglob("*.py") if p.name in ("api.py", "pages.py"))
+MAX_LINES = 400
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_each_domain_keeps_its_routes_beside_it() -> None:
+    domains = {p.parent.name for p in SLICES}
+    assert {"accounts", "intake", "casework", "quarantine", "audit", "analysis"} <= domains
+
+
+@pytest.mark.parametrize("path", SLICES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_api_and_the_pages_never_import_each_other(path: Path) -> None:
+    other = "pages" if path.stem == "api" else "api"
+    crossing = sorted(
+        name for name in _imports(path) if name.endswith(f".{other}") or f".{other}." in name
+    )
+    assert crossing == [], f"{path.relative_to(PACKAGE)} imports {crossing}"
+
+
+@pytest.mark.parametrize("path", SLICES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_handlers_leave_the_audit_trail_to_the_services(path: Path) -> None:
+    imported = _imports(path)
+    assert "triage.audit.record" not in imported and "triage.audit.service.record" not in imported
+    assert "audit.record(" not in path.read_text()
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if "migrations" not in p.parts and (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+@pytest.mark.parametrize("module", ["triage.decisions", "triage.http", "triage.history"])
+def test_the_public_surface_is_pinned(module: str) -> None:
+    loaded = importlib.import_module(module)
+    exported = set(loaded.__all__)
+    public = {
+        name
+        for name, value in vars(loaded).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith(module)
+    }
+    assert public <= exported, (
+        f"{module} defines {sorted(public - exported)} but does not export them"
+    )
+    assert all(hasattr(loaded, name) for name in exported)

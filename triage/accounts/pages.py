@@ -1,0 +1,90 @@
+"""Signing in and out of the pages, and where each role starts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from triage.accounts import service as accounts
+from triage.accounts.roles import CASEWORK, DESCRIPTIONS, Role
+from triage.errors import AuthenticationFailed, FieldError
+from triage.http.deps import SESSION_COOKIE, SessionDep, services
+from triage.http.pages import (
+    Form,
+    SignInRequired,
+    page_user,
+    render,
+    safe_next,
+    see_other,
+)
+from triage.http.problems import ProblemException
+from triage.store.tables import UserRecord
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "sign_in.html", next=safe_next(next), errors=[])
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
+    svc = services(request)
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    target = safe_next(str(form.get("next", "/")))
+    errors = [
+        FieldError(name, f"Enter your {name}")
+        for name, value in (("username", username), ("password", password))
+        if not value
+    ]
+    if not errors:
+        try:
+            user = accounts.sign_in(session, username, password, via="pages", now=svc.clock())
+        except AuthenticationFailed:
+            errors = [FieldError("username", "The username or password is not right")]
+    if errors:
+        return render(
+            request, "sign_in.html", status_code=422, next=target, errors=errors, username=username
+        )
+    now = svc.clock()
+    response = see_other(target)
+    response.set_cookie(
+        SESSION_COOKIE,
+        svc.tokens.issue(user_id=user.id, role=user.role, now=now),
+        max_age=int(svc.tokens.lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=svc.settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, form: Form, session: SessionDep) -> Response:
+    try:
+        user = page_user(request, session)
+    except SignInRequired:
+        user = None
+    if user is not None:
+        accounts.sign_out(session, user, now=services(request).clock())
+    response = see_other("/sign-in")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(user: Annotated[UserRecord, Depends(page_user)]) -> Response:
+    if Role(user.role) in CASEWORK:
+        return see_other("/queue")
+    if user.role == Role.ADMIN:
+        return see_other("/audit")
+    raise ProblemException(
+        403,
+        "forbidden",
+        "There are no pages for your role",
+        f"{DESCRIPTIONS[Role(user.role)]} accounts use the API: see /api/v1/docs.",
+    )

@@ -1,5 +1,0 @@
-"""The HTTP service."""
-
-from triage.api.app import create_app
-
-__all__ = ["create_app"]

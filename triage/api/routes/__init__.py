@@ -1,1 +1,0 @@
-"""The API's endpoints, one module per resource."""

@@ -1,0 +1,43 @@
+"""What the quarantine API gives and takes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from triage.http.problems import FieldProblem
+from triage.http.schemas import REF, WHEN, example
+
+
+class QuarantinedRecord(BaseModel):
+    model_config = example(
+        quarantine_id=7,
+        received_at=WHEN,
+        source="api",
+        position=1,
+        status="open",
+        errors=[{"field": "child.date_of_birth", "problem": "is in the future"}],
+        raw='{"police_reference": "WMP-26-000999", ...}',
+    )
+
+    quarantine_id: int
+    received_at: datetime
+    source: str
+    position: int
+    status: str
+    errors: list[FieldProblem]
+    raw: str = Field(description="Exactly what arrived, to fix and replay")
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"record": {"schema_version": "1.0", "police_reference": REF, "...": "..."}}
+            ]
+        }
+    )
+
+    record: dict[str, Any] = Field(description="The corrected notification")
