@@ -197,6 +197,11 @@ def build_store(database: Database, city, notifications: list[Notification]) -> 
                         json.dumps(payload, sort_keys=True).encode()
                     ).hexdigest(),
                     "payload": payload,
+                    "last_seen_at": n.episode.last_seen_at,
+                    "returned_at": n.episode.returned_at,
+                    "police_classification": n.police_classification.value,
+                    "police_risk_grade": n.police_risk_grade.value,
+                    "indicators": sorted(i.value for i in n.episode.indicators),
                 }
             )
             for companion in n.episode.companions:

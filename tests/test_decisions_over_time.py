@@ -332,6 +332,13 @@ def test_a_notification_whose_vetting_failed_is_queued_counted_and_revetted_once
     assert item["vetted_level"] is None and item["decision_id"] is None
     health = client.get("/api/v1/health").json()
     assert health["counts"]["not_vetted"] == 1
+    from test_pages import _sign_in
+
+    _sign_in(client, "sam")
+    page = client.get("/queue")  # the worker's default view: everything that needs a person
+    (row,) = page.context["items"]  # type: ignore[attr-defined]
+    assert row.police_reference == "UNSEEN-1" and "Not vetted" in page.text
+    assert "treat as the police grade or higher" in page.text
     with database.reading() as session:
         (failure,) = session.scalars(select(VettingFailure)).all()
         assert failure.error.startswith("RuntimeError at vet")  # the kind and place, no content

@@ -205,7 +205,7 @@ def _one(
     summary.why[why] = summary.why.get(why, 0) + 1
     if previous is None or previous.vetted_level == record.vetted_level:
         return
-    fired_before = {r["rule_id"] for r in previous.body["reasons"]}
+    fired_before = {r.rule_id for r in service.read(previous).reasons}
     summary.changes.append(
         Change(
             police_reference=police_reference,
@@ -213,7 +213,7 @@ def _one(
             after=RiskGrade(record.vetted_level),
             why=why,
             new_reasons=tuple(
-                r["rule_id"] for r in record.body["reasons"] if r["rule_id"] not in fired_before
+                r.rule_id for r in service.read(record).reasons if r.rule_id not in fired_before
             ),
         )
     )
