@@ -197,6 +197,9 @@ def test_every_field_is_documented() -> None:
 names = st.text(
     alphabet=st.characters(categories=("L",), max_codepoint=0x17F), min_size=1, max_size=20
 )
+# Any text a person could write: every character but control characters (refused, see below)
+# and lone surrogates (not text at all).
+TEXT = st.characters(exclude_categories=("Cc", "Cs")) | st.sampled_from("\t\n")
 moments = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
 )
@@ -224,7 +227,7 @@ def notifications(draw: st.DrawFn) -> Notification:
             if back is None
             else (last_seen + timedelta(minutes=back)).isoformat(),
             "return_location": None,
-            "circumstances": draw(st.text(max_size=80)).strip(),
+            "circumstances": draw(st.text(TEXT, max_size=80)).strip(),
             "indicators": [
                 i.value
                 for i in draw(st.lists(st.sampled_from(list(Indicator)), max_size=4, unique=True))
@@ -265,3 +268,15 @@ def test_a_notification_survives_a_csv_round_trip(n: Notification) -> None:
 def test_an_identifier_with_spaces_is_named_plainly() -> None:
     errors = errors_of(changed(notification(), **{"child.police_person_id": "P 12"}))
     assert errors["child.police_person_id"].startswith("not a valid identifier: 'P 12'")
+
+
+def test_a_nul_or_control_character_is_refused_naming_the_field() -> None:
+    payload = notification(
+        child={"given_name": "Jade\x00"}, episode={"circumstances": "Left \x1b[31mat night"}
+    )
+    with pytest.raises(NotificationRejected) as refused:
+        parse_notification(payload)
+    assert [(e.field, e.problem) for e in refused.value.errors] == [
+        ("child.given_name", "contains a NUL character; remove it"),
+        ("episode.circumstances", "contains a control character (U+001B); remove it"),
+    ]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from triage.audit import service as audit
-from triage.http.deps import SessionDep, services
+from triage.http.deps import PageNumber, SessionDep, services
 from triage.http.pages import PER_PAGE, AdminUser, render
 
 router = APIRouter(include_in_schema=False)
@@ -20,7 +18,7 @@ def audit_page(
     session: SessionDep,
     user: AdminUser,
     action: str = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     events, total = audit.page_of_events(
         session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, action=action or None

@@ -129,7 +129,7 @@ def complete(
     escalation: Escalation,
     now: datetime,
 ) -> ActionCompletion:
-    from triage.casework.reviews import episode_by_reference
+    from triage.casework.reviews import episode_by_reference, written
 
     episode = episode_by_reference(session, police_reference)
     wanted = {a.type: a for a in actions_of(session, episode.id, escalation)}
@@ -151,7 +151,7 @@ def complete(
         episode_id=episode.id,
         action_type=action_type,
         completed_by_id=by.id,
-        note=(note or "").strip() or None,
+        note=written(note, field="note"),
         completed_at=now,
     )
     session.add(completion)

@@ -13,7 +13,7 @@ from triage.casework import convert, reviews, schemas
 from triage.casework.queue import page_of_queue
 from triage.casework.records import child_view, decisions_of, notification_view, page_of_children
 from triage.decisions.level import ReviewStatus
-from triage.http.deps import PagingDep, ServicesDep, SessionDep, allow
+from triage.http.deps import PagingDep, RecordId, ServicesDep, SessionDep, allow
 from triage.http.problems import problem_responses
 from triage.http.schemas import Page
 from triage.store.tables import UserRecord
@@ -210,7 +210,7 @@ def awaiting_agreement(
     responses=problem_responses(401, 403, 404, 422),
 )
 def agree(
-    review_id: int,
+    review_id: RecordId,
     body: Annotated[schemas.AgreementRequest, Body()],
     session: SessionDep,
     svc: ServicesDep,
@@ -258,7 +258,7 @@ def list_children(
     responses=problem_responses(401, 403, 404, 422),
 )
 def read_child(
-    child_id: int,
+    child_id: RecordId,
     session: SessionDep,
     svc: ServicesDep,
     user: Annotated[UserRecord, Depends(CASE)],

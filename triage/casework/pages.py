@@ -3,10 +3,10 @@ time, the review form), second-person agreement, actions done, a child's timelin
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
@@ -19,7 +19,7 @@ from triage.casework.schemas import ReviewRequest
 from triage.decisions.level import ReviewStatus
 from triage.errors import CaseworkRefused, FieldError, RecordNotFound
 from triage.http import csrf
-from triage.http.deps import SessionDep, services
+from triage.http.deps import PageNumber, RecordId, SessionDep, services
 from triage.http.pages import PER_PAGE, CaseUser, Form, render, see_other
 from triage.notification.vocabulary import RiskGrade
 from triage.store.tables import EpisodeRecord, ReviewRecord, UserRecord
@@ -35,7 +35,7 @@ def queue_page(
     user: CaseUser,
     team: str = "",
     status: str = "to_do",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     svc = services(request)
     chosen = (
@@ -167,7 +167,7 @@ def review_form(
 
 @router.post("/reviews/{review_id}/agreement")
 def agreement_form(
-    request: Request, session: SessionDep, user: CaseUser, review_id: int, form: Form
+    request: Request, session: SessionDep, user: CaseUser, review_id: RecordId, form: Form
 ) -> Response:
     svc = services(request)
     review = session.get(ReviewRecord, review_id)
@@ -222,7 +222,7 @@ def action_form(
 
 @router.get("/children/{child_id}")
 def child_page(
-    request: Request, session: SessionDep, user: CaseUser, child_id: int
+    request: Request, session: SessionDep, user: CaseUser, child_id: RecordId
 ) -> HTMLResponse:
     view = child_view(session, child_id, viewer=user, now=services(request).clock())
     return render(request, "child.html", user=user, view=view)

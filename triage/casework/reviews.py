@@ -22,6 +22,7 @@ from triage.audit import Actor
 from triage.casework.reasons import CONFIRMED, review_reasons
 from triage.decisions.level import ReviewStatus, level_in_force, newest_decisions, newest_reviews
 from triage.errors import CaseworkRefused, RecordNotFound
+from triage.notification.fields import control_problem
 from triage.notification.vocabulary import RiskGrade
 from triage.store import count
 from triage.store.tables import (
@@ -32,6 +33,15 @@ from triage.store.tables import (
 )
 
 MIN_DISCRETIONARY_TEXT = 20
+
+
+def written(text: str | None, *, field: str) -> str | None:
+    """A person's words, trimmed (None if empty). A NUL or other control character is refused
+    with the field named: no store takes a NUL, and the words are never logged."""
+    value = (text or "").strip()
+    if (problem := control_problem(value)) is not None:
+        raise CaseworkRefused(field, problem)
+    return value or None
 
 
 def episode_by_reference(session: Session, police_reference: str) -> EpisodeRecord:
@@ -86,7 +96,7 @@ def review(
     machine = RiskGrade(decision.vetted_level)
     in_force = standing.level
     police = RiskGrade(episode.police_risk_grade)
-    text = (reason_text or "").strip() or None
+    text = written(reason_text, field="reason_text")
     if confirm:  # a person confirms the level in force, whoever set it
         new_level, code = in_force, CONFIRMED
     else:
@@ -205,7 +215,7 @@ def agree(
         raise CaseworkRefused(
             "review_id", "a newer review has replaced this one; there is nothing to agree to"
         )
-    text = (note or "").strip() or None
+    text = written(note, field="note")
     if not agreed and text is None:
         raise CaseworkRefused("note", "say why you do not agree")
     agreement = ReviewAgreement(

@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 
 from triage import __version__
 from triage.accounts import TokenIssuer
@@ -34,7 +35,7 @@ from triage.errors import TriageError
 from triage.http import health, pages
 from triage.http.deps import Services
 from triage.http.problems import ProblemException
-from triage.http.security import SecurityHeaders
+from triage.http.security import CredentialsFirst, SecurityHeaders
 from triage.intake import api as intake_api
 from triage.quarantine import api as quarantine_api
 from triage.settings import Settings
@@ -94,6 +95,7 @@ def create_app(
     for error in (ProblemException, TriageError, RequestValidationError, HTTPException):
         app.add_exception_handler(error, pages.error_handler)  # pages answer HTML, API problems
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
+    app.add_middleware(CredentialsFirst)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     app.include_router(_api())
     for module in (accounts_pages, casework_pages, audit_pages):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi import Path as InPath
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -122,6 +123,14 @@ def allow(*roles: Role) -> Callable[..., UserRecord]:
     return check
 
 
+# Every number a caller sends has bounds the database can hold: an id is a 32-bit integer in
+# both stores, and no list has a million pages.
+MAX_ID = 2_147_483_647
+MAX_PAGE = 1_000_000
+RecordId = Annotated[int, InPath(ge=1, le=MAX_ID, description="A record's id")]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
 @dataclass(frozen=True, slots=True)
 class Paging:
     page: int
@@ -137,7 +146,7 @@ class Paging:
 
 
 def paging(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
     per_page: Annotated[int, Query(ge=1, le=200, description="Items a page (at most 200)")] = 50,
 ) -> Paging:
     return Paging(page=page, per_page=per_page)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
 
 from triage.errors import FieldError, TriageError
 
@@ -92,14 +93,23 @@ def as_problem(exc: Exception) -> ProblemException:
             "; ".join(str(e) for e in errors),
             errors,
         )
-    if isinstance(exc, HTTPException):
+    if isinstance(exc, HTTPException):  # Starlette's and FastAPI's: unknown routes, methods
+        kind, title = _HTTP.get(exc.status_code, (f"http-{exc.status_code}", str(exc.detail)))
         return ProblemException(
             exc.status_code,
-            f"http-{exc.status_code}",
+            kind,
+            title,
             str(exc.detail),
             headers=dict(exc.headers) if exc.headers else None,
         )
     raise exc
+
+
+_HTTP = {
+    400: ("bad-request", "The request cannot be read"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "That method is not allowed here"),
+}
 
 
 def _field_path(loc: Any) -> str:

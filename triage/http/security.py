@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from triage.http.problems import MEDIA_TYPE, ProblemException, problem_body
+
+# API paths anyone may call; every other /api/ path needs credentials before anything else.
+PUBLIC_API = frozenset({"/api/v1/token", "/api/v1/health", "/api/v1/docs", "/api/v1/openapi.json"})
 
 PAGE_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -42,3 +48,37 @@ class SecurityHeaders(BaseHTTPMiddleware):
         if self.secure:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
+
+
+class CredentialsFirst:
+    """An API call without credentials is answered 401 before its body is read or checked, so
+    an anonymous caller learns nothing from how a body is refused (and no large body is read).
+    Whether the credentials are valid is checked later, by the endpoint's role dependency."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and path.startswith("/api/")
+            and path not in PUBLIC_API
+            and not any(name == b"authorization" for name, _ in scope.get("headers", []))
+        ):
+            problem = ProblemException(
+                401,
+                "unauthenticated",
+                "Sign in first",
+                "send a bearer token from POST /api/v1/token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            response = JSONResponse(
+                problem_body(problem),
+                status_code=401,
+                media_type=MEDIA_TYPE,
+                headers=problem.headers,
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

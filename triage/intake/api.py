@@ -7,7 +7,6 @@ transaction by `triage.intake.receipts`.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Annotated
 
@@ -17,14 +16,15 @@ from fastapi.responses import JSONResponse
 
 from triage.accounts.roles import Role
 from triage.errors import FieldError
-from triage.http.deps import PagingDep, Services, SessionDep, allow, services
+from triage.http.deps import PagingDep, RecordId, Services, SessionDep, allow, services
 from triage.http.problems import MEDIA_TYPE, ProblemException, problem_body, problem_responses
 from triage.http.schemas import Page
 from triage.intake import receipts
-from triage.intake.schemas import BatchReceipts, StoredReceipt, SubmissionReceipt
+from triage.intake.schemas import BatchReceipts, Rejection, StoredReceipt, SubmissionReceipt
 from triage.intake.service import Outcome, Receipt
 from triage.notification import Notification
 from triage.notification.example import EXAMPLE_NOTIFICATION
+from triage.notification.reader import array_elements
 from triage.store.tables import UserRecord
 
 router = APIRouter(tags=["notifications"])
@@ -58,25 +58,37 @@ _NOTIFICATION_BODY = {
 
 
 def _take(
-    svc: Services, user: UserRecord, text: str, position: int
+    svc: Services, user: UserRecord, data: bytes, position: int
 ) -> tuple[Receipt, SubmissionReceipt]:
     """Ingest one record; its receipt and audit entry commit with it."""
     receipt, row = receipts.submit(
-        svc.database, text, by=user, position=position, clock=svc.clock, vetter=svc.vetter
+        svc.database, data, by=user, position=position, clock=svc.clock, vetter=svc.vetter
     )
     return receipt, SubmissionReceipt.of(receipt, row.id)
 
 
-async def _body(request: Request, limit: int) -> str:
-    body = await request.body()
-    if len(body) > limit:
-        raise ProblemException(
-            413,
-            "too-large",
-            "The request is too large",
-            f"{len(body):,} bytes; send at most {limit:,}",
-        )
-    return body.decode("utf-8", errors="replace")
+def _too_large(size: int, limit: int) -> ProblemException:
+    return ProblemException(
+        413,
+        "too-large",
+        "The request is too large",
+        f"more than {limit:,} bytes (at least {size:,}); send at most {limit:,}",
+    )
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The body, read as it streams in and refused as soon as it passes `limit`: a huge body
+    is never read whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(int(declared), limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(size, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.post(
@@ -91,17 +103,10 @@ async def _body(request: Request, limit: int) -> str:
         },
         **problem_responses(401, 403, 413),
         422: {
-            "description": "Rejected; kept in quarantine with each field's problem",
-            "model": SubmissionReceipt,
-            "content": {
-                MEDIA_TYPE: {
-                    "example": {
-                        key: value
-                        for key, value in StoredReceipt.model_json_schema()["examples"][0].items()
-                        if key != "received_at"
-                    }
-                }
-            },
+            "description": "Rejected; kept in quarantine with each field's problem. The answer "
+            "is a problem (type, title, status, detail, errors) and the receipt at once",
+            "model": Rejection,
+            "content": {MEDIA_TYPE: {"example": Rejection.model_json_schema()["examples"][0]}},
         },
     },
 )
@@ -111,14 +116,15 @@ async def submit(
 ) -> JSONResponse:
     """Submit one notification. Resubmitting the same police reference is always safe."""
     svc = services(request)
-    text = await _body(request, MAX_BODY)
-    receipt, body = await run_in_threadpool(_take, svc, user, text, 1)
-    rejected = receipt.outcome is Outcome.REJECTED
-    return JSONResponse(
-        body.model_dump(mode="json"),
-        status_code=_STATUS[receipt.outcome],
-        media_type=MEDIA_TYPE if rejected else None,
-    )
+    data = await _body(request, MAX_BODY)
+    receipt, body = await run_in_threadpool(_take, svc, user, data, 1)
+    if receipt.outcome is Outcome.REJECTED:  # a problem (RFC 9457) that is also the receipt
+        return JSONResponse(
+            Rejection.of_receipt(body).model_dump(mode="json"),
+            status_code=422,
+            media_type=MEDIA_TYPE,
+        )
+    return JSONResponse(body.model_dump(mode="json"), status_code=_STATUS[receipt.outcome])
 
 
 @router.post(
@@ -148,14 +154,12 @@ async def submit_batch(
     """Submit up to 500 notifications as a JSON array; each gets its own receipt. A record that
     breaks the contract is quarantined without stopping the others."""
     svc = services(request)
-    text = await _body(request, MAX_BATCH_BODY)
-    try:
-        records = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        records = None
-    if not isinstance(records, list):
+    data = await _body(request, MAX_BATCH_BODY)
+    text = data.decode("utf-8", errors="surrogateescape")  # each element judged for UTF-8 alone
+    elements = array_elements(text)
+    if elements is None:
         # Kept in quarantine like any unreadable record; the receipt says where.
-        _receipt, kept = await run_in_threadpool(_take, svc, user, text, 1)
+        _receipt, kept = await run_in_threadpool(_take, svc, user, data, 1)
         problem = ProblemException(
             422,
             "invalid-batch",
@@ -164,22 +168,22 @@ async def submit_batch(
             [FieldError("body", "is not a JSON array")],
         )
         return JSONResponse(problem_body(problem), status_code=422, media_type=MEDIA_TYPE)
-    if len(records) > MAX_BATCH:
+    if len(elements) > MAX_BATCH:
         raise ProblemException(
             422,
             "invalid-batch",
             "The batch is too large",
-            f"{len(records)} records; send at most {MAX_BATCH} at a time",
+            f"{len(elements)} records; send at most {MAX_BATCH} at a time",
         )
 
     def take_all() -> list[SubmissionReceipt]:
         return [
-            _take(svc, user, json.dumps(item), position)[1]
-            for position, item in enumerate(records, start=1)
+            _take(svc, user, element.encode("utf-8", errors="surrogateescape"), position)[1]
+            for position, element in enumerate(elements, start=1)
         ]
 
-    receipts = await run_in_threadpool(take_all)
-    return BatchReceipts(counts=dict(Counter(r.outcome for r in receipts)), receipts=receipts)
+    taken = await run_in_threadpool(take_all)
+    return BatchReceipts(counts=dict(Counter(r.outcome for r in taken)), receipts=taken)
 
 
 @router.get(
@@ -201,7 +205,7 @@ def list_receipts(
     responses=problem_responses(401, 403, 404, 422),
 )
 def read_receipt(
-    receipt_id: int, session: SessionDep, user: Annotated[UserRecord, Depends(POLICE)]
+    receipt_id: RecordId, session: SessionDep, user: Annotated[UserRecord, Depends(POLICE)]
 ) -> StoredReceipt:
     """One of this feed's receipts (another feed's is "not found", never shown)."""
     return StoredReceipt.of_row(receipts.get_own(session, by=user, receipt_id=receipt_id))

@@ -16,7 +16,7 @@ from triage.decisions.service import Vetter
 from triage.errors import RecordNotFound
 from triage.intake.loader import ingest, replay
 from triage.intake.service import Receipt
-from triage.notification.reader import raw_from_text
+from triage.notification.reader import raw_from_bytes
 from triage.store import Database, count
 from triage.store.tables import SubmissionReceipt, UserRecord
 
@@ -51,15 +51,16 @@ def keep(session: Session, *, by: UserRecord, receipt: Receipt, now: datetime) -
 
 def submit(
     database: Database,
-    text: str,
+    data: bytes,
     *,
     by: UserRecord,
     position: int,
     clock: Callable[[], datetime],
     vetter: Vetter,
 ) -> tuple[Receipt, SubmissionReceipt]:
-    """Take one record from a feed; its receipt and audit entry commit with it."""
-    raw = raw_from_text(text, source=f"api:{by.username}", position=position)
+    """Take one record (its bytes, as they arrived) from a feed; its receipt and audit entry
+    commit with it."""
+    raw = raw_from_bytes(data, source=f"api:{by.username}", position=position)
     written: list[SubmissionReceipt] = []
 
     def after(session: Session, receipt: Receipt) -> None:

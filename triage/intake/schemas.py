@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from triage.http.problems import FieldProblem
+from triage.http.problems import PROBLEM_TYPES, FieldProblem
 from triage.http.schemas import REF, WHEN, example
 from triage.intake.service import Receipt
 from triage.store.tables import SubmissionReceipt as ReceiptRecord
@@ -49,6 +49,42 @@ class SubmissionReceipt(BaseModel):
             quarantine_id=receipt.quarantine_id,
             errors=[FieldProblem(field=e.field, problem=e.problem) for e in receipt.errors],
             vetting_failed=receipt.vetting_failed,
+        )
+
+
+class Rejection(SubmissionReceipt):
+    """A rejected notification's answer: a problem (RFC 9457) whose extension members are the
+    receipt, so a client reading either shape finds what it needs."""
+
+    model_config = example(
+        type=PROBLEM_TYPES + "rejected",
+        title="The notification breaks the contract",
+        status=422,
+        detail="kept in quarantine as record 7; fix it and send it again",
+        receipt_id=42,
+        outcome="rejected",
+        police_reference=REF,
+        version=None,
+        vetted_level=None,
+        quarantine_id=7,
+        errors=[{"field": "child.date_of_birth", "problem": "is in the future"}],
+        vetting_failed=False,
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+    @classmethod
+    def of_receipt(cls, receipt: SubmissionReceipt) -> Rejection:
+        return cls(
+            type=PROBLEM_TYPES + "rejected",
+            title="The notification breaks the contract",
+            status=422,
+            detail=f"kept in quarantine as record {receipt.quarantine_id}; "
+            "fix it and send it again",
+            **receipt.model_dump(),
         )
 
 

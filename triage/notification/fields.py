@@ -142,3 +142,13 @@ def code_of(enum: type[E]) -> BeforeValidator:
 def postcode_district(postcode: str | None) -> str | None:
     """The outward code of a normalised postcode (`B12 9QX` -> `B12`)."""
     return postcode.split(" ", 1)[0] if postcode else None
+
+
+def control_problem(text: str) -> str | None:
+    """What is wrong with a text holding a NUL or another control character (tab, line feed and
+    carriage return are allowed), or None: no store takes a NUL, and none belongs in a record."""
+    bad = next((c for c in text if ord(c) < 32 and c not in "\t\n\r"), None)
+    if bad is None:
+        return None
+    what = "a NUL character" if bad == "\x00" else f"a control character (U+{ord(bad):04X})"
+    return f"contains {what}; remove it"

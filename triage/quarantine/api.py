@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query
 
 from triage.accounts.roles import Role
-from triage.http.deps import PagingDep, ServicesDep, SessionDep, allow
+from triage.http.deps import PagingDep, RecordId, ServicesDep, SessionDep, allow
 from triage.http.problems import FieldProblem, problem_responses
 from triage.http.schemas import Page
 from triage.intake import receipts
@@ -65,7 +65,7 @@ def list_quarantine(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def replay_quarantined(
-    quarantine_id: int,
+    quarantine_id: RecordId,
     body: Annotated[ReplayRequest, Body()],
     svc: ServicesDep,
     user: Annotated[UserRecord, Depends(QUARANTINE)],
