@@ -13,7 +13,9 @@ TriageError                   base of everything raised on purpose here         
 │   └── MatchDecisionError    a possible match already decided                         409
 ├── NotSignedIn               no identity, or not the one claimed                      401
 │   ├── AuthenticationFailed  a username and password that do not match an active user 401
-│   └── TokenError            a token missing, malformed, badly signed or expired      401
+│   │   └── AccountLocked     too many wrong passwords: locked until an admin unlocks  401
+│   └── TokenError            a token missing, malformed, badly signed, expired, ended 401
+├── Throttled                 too many sign-in attempts from one address: wait         429
 ├── ConfigurationError        settings that are unsafe or inconsistent                 500
 ├── RuleFileError             a rule file that cannot be used (file, rule, problem)    500
 ├── RuleEngineError           the engine refused a ruleset, or an action failed        500
@@ -127,8 +129,20 @@ class AuthenticationFailed(NotSignedIn):
     title = "The username or password is not right"
 
 
+class AccountLocked(AuthenticationFailed):
+    """Raised when an account is locked after too many wrong passwords in a row."""
+
+    title = "This account is locked"
+
+
 class TokenError(NotSignedIn):
-    """Raised when a token is missing, malformed, badly signed or expired."""
+    """Raised when a token is missing, malformed, badly signed, expired or signed out."""
+
+
+class Throttled(TriageError):
+    """Raised when one address makes too many sign-in attempts in a short time."""
+
+    status, kind, title = 429, "too-many-attempts", "Too many sign-in attempts"
 
 
 class ConfigurationError(TriageError):

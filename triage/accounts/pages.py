@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from triage.accounts import service as accounts
 from triage.accounts.roles import CASEWORK, DESCRIPTIONS, Role
-from triage.errors import AuthenticationFailed, FieldError
-from triage.http.deps import SESSION_COOKIE, SessionDep, services
+from triage.errors import AccountLocked, AuthenticationFailed, FieldError, Throttled
+from triage.http.deps import SESSION_COOKIE, SessionDep, address, claims_of, services
 from triage.http.pages import (
     Form,
     SignInRequired,
@@ -42,7 +42,19 @@ def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
     ]
     if not errors:
         try:
-            user = accounts.sign_in(session, username, password, via="pages", now=svc.clock())
+            user = accounts.sign_in(
+                session,
+                username,
+                password,
+                via="pages",
+                address=address(request),
+                throttle=svc.throttle,
+                now=svc.clock(),
+            )
+        except AccountLocked:
+            errors = [FieldError("username", "This account is locked: ask an admin to unlock it")]
+        except Throttled:
+            errors = [FieldError("username", "Too many attempts: wait a minute and try again")]
         except AuthenticationFailed:
             errors = [FieldError("username", "The username or password is not right")]
     if errors:
@@ -65,12 +77,15 @@ def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
 
 @router.post("/sign-out")
 def sign_out(request: Request, form: Form, session: SessionDep) -> Response:
+    svc = services(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
     try:
         user = page_user(request, session)
+        claims = claims_of(cookie, svc, session)
     except SignInRequired:
         user = None
     if user is not None:
-        accounts.sign_out(session, user, now=services(request).clock())
+        accounts.sign_out(session, user, token=claims, now=svc.clock())
     response = see_other("/sign-in")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

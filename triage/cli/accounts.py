@@ -10,7 +10,7 @@ from rich.table import Table
 
 from triage.cli.common import app, console, fail, open_database
 
-users_app = typer.Typer(no_args_is_help=True, help="Accounts: add, list, deactivate.")
+users_app = typer.Typer(no_args_is_help=True, help="Accounts: add, list, deactivate, unlock.")
 app.add_typer(users_app, name="users")
 
 
@@ -76,3 +76,17 @@ def users_deactivate(username: str) -> None:
             raise fail(f"username: no account {username!r}")
         user.active = False
     console.print(f"Deactivated {username}.")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """Lift an account's lockout after too many wrong passwords (audited)."""
+    from triage.accounts.service import unlock
+    from triage.errors import RecordNotFound
+
+    try:
+        with open_database().transaction() as session:
+            unlock(session, username, by=None, now=datetime.now(UTC))
+    except RecordNotFound:
+        raise fail(f"username: no account {username!r}") from None
+    console.print(f"Unlocked {username}.")

@@ -4,7 +4,7 @@ committed before the response is sent), the signed-in user, and the role check."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +15,8 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from triage.accounts import Role, TokenError, TokenIssuer
+from triage.accounts.service import AddressThrottle, is_revoked
+from triage.accounts.tokens import TokenClaims
 from triage.analysis import Pseudonymiser
 from triage.http.problems import ProblemException
 from triage.http.schemas import Page, T
@@ -39,6 +41,7 @@ class Services:
     pseudonyms: Pseudonymiser
     csrf_secret: bytes
     clock: Callable[[], datetime]
+    throttle: AddressThrottle = field(default_factory=AddressThrottle)
 
     @property
     def rules_dir(self) -> Path:
@@ -68,7 +71,8 @@ def session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(session, scope="function")]
 
 
-def user_from_token(token: str | None, svc: Services, db_session: Session) -> UserRecord:
+def claims_of(token: str | None, svc: Services, db_session: Session) -> TokenClaims:
+    """The claims of a genuine, unexpired token that nobody has signed out."""
     if not token:
         raise ProblemException(
             401,
@@ -79,6 +83,8 @@ def user_from_token(token: str | None, svc: Services, db_session: Session) -> Us
         )
     try:
         claims = svc.tokens.read(token, now=svc.clock())
+        if is_revoked(db_session, claims):
+            raise TokenError("this sign-in has ended (signed out); sign in again")
     except TokenError as exc:
         raise ProblemException(
             401,
@@ -87,6 +93,13 @@ def user_from_token(token: str | None, svc: Services, db_session: Session) -> Us
             str(exc),
             headers={"WWW-Authenticate": "Bearer"},
         ) from exc
+    return claims
+
+
+def user_from_token(token: str | None, svc: Services, db_session: Session) -> UserRecord:
+    """The active account behind a token (checked on every request: a deactivated account or a
+    signed-out token stops at once)."""
+    claims = claims_of(token, svc, db_session)
     user = db_session.get(UserRecord, claims.user_id)
     if user is None or not user.active or user.role != claims.role:
         raise ProblemException(
@@ -103,6 +116,15 @@ def api_user(
     request: Request, db_session: SessionDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> UserRecord:
     return user_from_token(token, services(request), db_session)
+
+
+def bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> str | None:
+    return token
+
+
+def address(request: Request) -> str:
+    """Where a request came from (for throttling sign-in attempts)."""
+    return request.client.host if request.client else "unknown"
 
 
 def allow(*roles: Role) -> Callable[..., UserRecord]:

@@ -182,6 +182,13 @@ _WORDS: dict[int, tuple[str, str, str, str, list[dict[str, str]]]] = {
         "25,000,000 bytes; send at most 20,000,000",
         [],
     ),
+    429: (
+        "Too many attempts from this address; wait and try again",
+        "too-many-attempts",
+        "Too many sign-in attempts",
+        "too many sign-in attempts from this address; wait a minute",
+        [],
+    ),
     422: (
         "The request is not valid; each field at fault is named",
         "refused",

@@ -11,6 +11,7 @@ decisions ──< reviews ──< review_agreements   (the machine's decision; p
 vetting_failures                              (a vetting that raised: retried until it succeeds)
 action_completions                            (an action done for an episode, by whom)
 users ──< receipts                            (people and police systems; what each feed sent)
+revoked_tokens                                (sign-ins ended before their tokens expired)
 audit_events                                  (append-only: the database refuses change)
 """
 
@@ -277,6 +278,20 @@ class UserRecord(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # Wrong passwords in a row; at the limit the account locks until an admin unlocks it.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[datetime | None]
+
+
+class RevokedToken(Base):
+    """A sign-in ended before its token expired (signed out): refused on every request."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class ReviewRecord(Base):
