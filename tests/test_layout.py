@@ -69,3 +69,74 @@ def test_the_public_surface_is_pinned(module: str) -> None:
         f"{module} defines {sorted(public - exported)} but does not export them"
     )
     assert all(hasattr(loaded, name) for name in exported)
+
+
+# What is shipped ---------------------------------------------------------------------------
+
+# Runtime dependencies by their import names; three are used through another library.
+IMPORTS = {
+    "alembic": "alembic",
+    "durable-rules": "durable",
+    "fastapi": "fastapi",
+    "limits": "limits",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "pwdlib": "pwdlib",
+    "pydantic": "pydantic",
+    "pyjwt": "jwt",
+    "pydantic-settings": "pydantic_settings",
+    "pyyaml": "yaml",
+    "rapidfuzz": "rapidfuzz",
+    "rich": "rich",
+    "scikit-learn": "sklearn",
+    "sqlalchemy": "sqlalchemy",
+    "typer": "typer",
+    "uvicorn": "uvicorn",
+}
+USED_THROUGH = {
+    "psycopg": "SQLAlchemy's PostgreSQL driver",
+    "python-multipart": "FastAPI forms",
+    "jinja2": "FastAPI's page templates",
+}
+
+
+def _runtime_dependencies() -> list[str]:
+    import re
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    return [
+        re.split(r"[\[<>=;]", d, maxsplit=1)[0].strip().lower() for d in project["dependencies"]
+    ]
+
+
+def test_every_runtime_dependency_is_imported_and_nothing_for_tests_ships() -> None:
+    imported = {name.split(".")[0] for p in PACKAGE.rglob("*.py") for name in _imports(p)}
+    for dependency in _runtime_dependencies():
+        if dependency in USED_THROUGH:
+            continue
+        assert dependency in IMPORTS, f"{dependency} is declared: say what imports it"
+        assert IMPORTS[dependency] in imported, f"{dependency} is declared but never imported"
+    assert not {"pytest", "httpx", "httpx2", "playwright", "hypothesis"} & set(
+        _runtime_dependencies()
+    )
+
+
+def test_the_wheel_ships_the_pages_and_the_migrations(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), "."],
+        cwd=PACKAGE.parent,
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = {p.name for p in (PACKAGE / "http" / "templates").glob("*.html")}
+    assert {f"triage/http/templates/{t}" for t in templates} <= names
+    assert "triage/http/static/app.css" in names
+    versions = {p.name for p in (PACKAGE / "store" / "migrations" / "versions").glob("*.py")}
+    assert {f"triage/store/migrations/versions/{v}" for v in versions} <= names
