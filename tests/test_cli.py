@@ -101,3 +101,13 @@ def test_revet_as_of_a_moment_prints_what_changed_and_why(run, tmp_path: Path) -
     assert "0 re-vetted" in run("revet", "--failed")
     refused = run("revet", "--as-of", "next tuesday", code=1)
     assert "--as-of" in refused and "ISO 8601" in refused
+
+
+def test_serve_refuses_to_bind_beyond_this_machine_outside_production(run) -> None:
+    refused = run("serve", "--host", "0.0.0.0", code=1)
+    assert "--host" in refused and "production" in refused
+
+
+def test_serve_refuses_several_workers_without_a_shared_key(run) -> None:
+    refused = run("serve", "--workers", "2", code=1)
+    assert "--workers" in refused and "TRIAGE_SECRET_KEY" in refused

@@ -42,22 +42,45 @@ def migrate() -> None:
     console.print(f"database is at the newest schema ({database.dialect})")
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 @app.command()
 def serve(
     host: str = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes to serve with")] = 1,
     demo: Annotated[
         bool, typer.Option(help="Create demo accounts (development only) and print sign-ins")
     ] = False,
 ) -> None:
-    """Start the HTTP service: the pages at / and the API at /api/v1."""
+    """Start the HTTP service: the pages at / and the API at /api/v1. Beyond this machine
+    (a host other than loopback) only in production, with its own secret key; several
+    processes only with a secret key they share."""
     import uvicorn
 
     from triage.accounts.demo import ensure_demo_accounts
     from triage.accounts.roles import DESCRIPTIONS
-    from triage.http import create_app
 
     settings = get_settings()
+    if not _loopback(host) and settings.environment != "production":
+        raise fail(
+            f"--host: {host} is reachable beyond this machine; that needs "
+            "TRIAGE_ENVIRONMENT=production with its own TRIAGE_SECRET_KEY (and HTTPS)"
+        )
+    if workers > 1 and settings.secret_key is None:
+        raise fail(
+            "--workers: several processes must share one TRIAGE_SECRET_KEY (32+ characters), "
+            "or each would refuse the others' sign-ins"
+        )
     if demo:
         if settings.environment != "development":
             raise fail("demo accounts are for development only")
@@ -72,4 +95,11 @@ def serve(
     console.print(
         f"Open http://{host}:{port}/ to sign in  (API docs: http://{host}:{port}/api/v1/docs)"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        "triage.http.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

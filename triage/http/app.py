@@ -104,6 +104,14 @@ def create_app(
     return app
 
 
+def from_environment() -> FastAPI:
+    """The service for the settings in the environment (what each `triage serve` process
+    builds)."""
+    from triage.settings import get_settings
+
+    return create_app(get_settings())
+
+
 def _api() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.add_api_route(
