@@ -91,7 +91,9 @@ def me(user: Annotated[UserRecord, Depends(ANYONE)]) -> Me:
 
 
 @router.post(
-    "/users/{username}/unlock", response_model=Me, responses=problem_responses(401, 403, 404)
+    "/users/{username}/unlock",
+    response_model=Me,
+    responses=problem_responses(401, 403, 404, 422),
 )
 def unlock(
     username: str,
