@@ -208,12 +208,12 @@ def token(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-@pytest.fixture
-def headers(
+def issue_headers(
     client: TestClient, database: Database, clock: FrozenClock, accounts: dict[str, str]
 ) -> dict[str, dict[str, str]]:
     """Authorization headers by role, and for `alex` (a second MASH worker), issued by the app
-    as `POST /api/v1/token` would (that endpoint has tests of its own)."""
+    as of the clock now, as `POST /api/v1/token` would (that endpoint has tests of its own).
+    Tests that move the clock past a token's life call this again, as a person signs in again."""
     from triage.accounts import get_by_username
 
     tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
@@ -225,3 +225,10 @@ def headers(
             issued = tokens.issue(user_id=user.id, role=user.role, now=clock())
             signed_in[key] = {"Authorization": f"Bearer {issued}"}
     return signed_in
+
+
+@pytest.fixture
+def headers(
+    client: TestClient, database: Database, clock: FrozenClock, accounts: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    return issue_headers(client, database, clock, accounts)

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import FrozenClock
+from conftest import FrozenClock, issue_headers
 from factories import changed, notification
 from test_api import detail, submit
 from triage import decisions
@@ -278,22 +278,6 @@ def failing_client(
     app = create_app(app_settings, database=database, vetter=failing, clock=clock)
     with TestClient(app) as test_client:
         yield test_client
-
-
-def issue_headers(client: TestClient, database: Database, clock: FrozenClock, accounts: Any) -> H:
-    """Sign-ins as of the clock now (tests that move the clock past a token's life sign in
-    again, as a person would)."""
-    from triage.accounts import get_by_username
-
-    tokens = client.app.state.services.tokens  # type: ignore[attr-defined]
-    out = {}
-    with database.reading() as session:
-        for role, username in [*accounts.items(), ("alex", "alex")]:
-            user = get_by_username(session, username)
-            assert user is not None
-            token = tokens.issue(user_id=user.id, role=user.role, now=clock())
-            out[role] = {"Authorization": f"Bearer {token}"}
-    return out
 
 
 @pytest.fixture
