@@ -16,6 +16,7 @@ TriageError                   base of everything raised on purpose here         
 │   │   └── AccountLocked     too many wrong passwords: locked until an admin unlocks  401
 │   └── TokenError            a token missing, malformed, badly signed, expired, ended 401
 ├── Throttled                 too many sign-in attempts from one address: wait         429
+├── DatabaseUnavailable       the database is down or not answering: try again shortly 503
 ├── ConfigurationError        settings that are unsafe or inconsistent                 500
 ├── RuleFileError             a rule file that cannot be used (file, rule, problem)    500
 ├── RuleEngineError           the engine refused a ruleset, or an action failed        500
@@ -25,6 +26,7 @@ TriageError                   base of everything raised on purpose here         
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -143,6 +145,19 @@ class Throttled(TriageError):
     """Raised when one address makes too many sign-in attempts in a short time."""
 
     status, kind, title = 429, "too-many-attempts", "Too many sign-in attempts"
+
+
+class DatabaseUnavailable(TriageError):
+    """Raised when the database is down or frozen (see `triage.store.guard`): nothing was
+    stored, and the same request can be sent again."""
+
+    status, kind = 503, "database-unavailable"
+    title = "The database is not answering: nothing was stored; try again shortly"
+
+    def __init__(self, since: datetime | None = None) -> None:
+        self.since = since
+        when = f" since {since:%H:%M:%S} UTC" if since else ""
+        super().__init__(f"the database has not answered{when}")
 
 
 class ConfigurationError(TriageError):

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
         description="The scored model in force (a folder holding model.json); unset for none",
     )
     echo_sql: bool = False
+    database_statement_seconds: float = Field(
+        default=1.5,
+        gt=0,
+        le=3600,
+        description="PostgreSQL: how long one statement may run before it is cancelled, so a "
+        "frozen or overloaded database answers 503 quickly instead of hanging requests",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="production refuses unsafe defaults: it needs a secret key of its own",

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from triage.decisions import service
 from triage.decisions.level import ReviewStatus, in_force
 from triage.decisions.service import Trigger, Vetter
+from triage.errors import DatabaseUnavailable
 from triage.notification.vocabulary import RiskGrade
 from triage.rules.catalogue import HourThreshold
 from triage.store import Database
@@ -303,6 +304,10 @@ class RevetSchedule:
         while not self._stop.is_set():
             try:
                 self.run_once()
+            except DatabaseUnavailable:
+                log.warning(
+                    "the database is not answering; the next re-vetting runs in %ss", self.interval
+                )
             except Exception:  # the schedule must outlive a bad pass (say, the database down)
                 log.exception("a re-vetting pass failed; the next runs in %ss", self.interval)
             self._stop.wait(self.interval)

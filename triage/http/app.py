@@ -34,7 +34,7 @@ from triage.decisions.revet import RevetSchedule
 from triage.errors import TriageError
 from triage.http import health, pages
 from triage.http.deps import Services
-from triage.http.problems import ProblemException
+from triage.http.problems import UNANSWERED, ProblemException
 from triage.http.security import CredentialsFirst, SecurityHeaders
 from triage.intake import api as intake_api
 from triage.quarantine import api as quarantine_api
@@ -92,7 +92,13 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    for error in (ProblemException, TriageError, RequestValidationError, HTTPException):
+    for error in (
+        ProblemException,
+        TriageError,
+        RequestValidationError,
+        HTTPException,
+        *UNANSWERED,
+    ):
         app.add_exception_handler(error, pages.error_handler)  # pages answer HTML, API problems
     app.add_exception_handler(pages.SignInRequired, pages.sign_in_required)
     app.add_middleware(CredentialsFirst)
@@ -115,7 +121,12 @@ def from_environment() -> FastAPI:
 def _api() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.add_api_route(
-        "/health", health.health, methods=["GET"], tags=["service"], response_model=health.Health
+        "/health",
+        health.health,
+        methods=["GET"],
+        tags=["service"],
+        response_model=health.Health,
+        responses={503: {"model": health.Health, "description": "A dependency is not answering"}},
     )
     for module in (
         accounts_api,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from triage.errors import FieldError, TriageError
+from triage.errors import DatabaseUnavailable, FieldError, TriageError
 
 PROBLEM_TYPES = "https://schemas.invalid/triage/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -79,6 +80,13 @@ def as_problem(exc: Exception) -> ProblemException:
     problems; anything else is a 500, logged."""
     if isinstance(exc, ProblemException):
         return exc
+    if isinstance(exc, UNANSWERED):
+        # Which statement or why is never said: the message can hold the values it carried.
+        exc = DatabaseUnavailable()
+    if isinstance(exc, DatabaseUnavailable):
+        return ProblemException(
+            exc.status, exc.kind, exc.title, str(exc), headers={"Retry-After": "2"}
+        )
     if isinstance(exc, TriageError):
         return ProblemException(exc.status, exc.kind, exc.title, str(exc), exc.field_errors)
     if isinstance(exc, RequestValidationError):
@@ -104,6 +112,14 @@ def as_problem(exc: Exception) -> ProblemException:
         )
     raise exc
 
+
+# The database refused, timed out, was cut off, or no connection was free in time: a 503, since
+# nothing was stored and the same request can be sent again.
+UNANSWERED = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
 
 _HTTP = {
     400: ("bad-request", "The request cannot be read"),

@@ -16,8 +16,10 @@ from alembic.config import Config
 from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from triage.settings import Settings
+from triage.store.guard import DatabaseGuard
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,19 +27,38 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class Database:
     """One engine and its session factory."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, statement_seconds: float = 1.5) -> None:
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        backend = parsed.get_backend_name()
+        if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
+        options: dict[str, Any] = {}
+        if backend == "postgresql":
+            # Bounded waits everywhere: for a connection from the pool, for a new connection,
+            # for each statement (`triage.store.guard`).
+            options = {
+                "pool_timeout": 1.0,
+                "connect_args": DatabaseGuard.connect_args(parsed, statement_seconds),
+            }
         # hide_parameters: a failed statement's message never carries the values it wrote
         # (names, dates of birth, free text), so nothing personal reaches a log.
-        self.engine: Engine = create_engine(
-            url, echo=echo, hide_parameters=True, **_engine_options(parsed.get_backend_name())
-        )
-        if parsed.get_backend_name() == "sqlite":
+        self.engine: Engine = create_engine(url, echo=echo, hide_parameters=True, **options)
+        self.guard: DatabaseGuard | None = None
+        if backend == "postgresql":
+            self.guard = DatabaseGuard(self.engine, statement_seconds=statement_seconds)
+        if backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def status(self) -> str:
+        """ "ok", or since when the database has not answered."""
+        return self.guard.status if self.guard else "ok"
+
+    def _check(self) -> None:
+        if self.guard:
+            self.guard.check()
 
     @property
     def dialect(self) -> str:
@@ -46,6 +67,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: committed if the block succeeds, else rolled back."""
+        self._check()
         with self._sessions.begin() as session:
             yield session
 
@@ -53,6 +75,7 @@ class Database:
     def reading(self) -> Iterator[Session]:
         """A session for reads only: closing it rolls back anything written, and what was read
         stays readable afterwards (detached, not expired)."""
+        self._check()
         with self._sessions() as session:
             yield session
 
@@ -60,18 +83,20 @@ class Database:
         """Bring the schema up to the newest migration (run at every start)."""
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        # Outside the guard: a migration may rightly run statements longer than a request's.
+        engine = self.engine
+        if self.guard:
+            engine = create_engine(self.url, hide_parameters=True, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        finally:
+            if engine is not self.engine:
+                engine.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _engine_options(backend: str) -> dict[str, Any]:
-    if backend == "sqlite":
-        return {}
-    return {"pool_pre_ping": True}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -91,7 +116,11 @@ def count(session: Session, query: Select[*tuple[Any, ...]]) -> int:
 
 def create_database(settings: Settings, *, migrate: bool = True) -> Database:
     """The database the settings name, migrated to the newest schema unless told otherwise."""
-    database = Database(settings.database_url, echo=settings.echo_sql)
+    database = Database(
+        settings.database_url,
+        echo=settings.echo_sql,
+        statement_seconds=settings.database_statement_seconds,
+    )
     if migrate:
         database.migrate()
     return database
