@@ -40,6 +40,10 @@ def quarantine_list(
             errors = "\n".join(f"{e['field']}: {e['problem']}" for e in row.errors)
             where = f"{row.source}:{row.position}"
             received = row.received_at.strftime("%Y-%m-%d %H:%M")
+            if row.times_received > 1 and row.last_received_at:
+                received += (
+                    f"\n{row.times_received} times, last {row.last_received_at:%Y-%m-%d %H:%M}"
+                )
             table.add_row(str(row.id), received, where, row.status, errors)
     console.print(table)
 

@@ -8,10 +8,11 @@ raised for a person to confirm or reject. Conflicting identifiers are raised the
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
 from triage.identity.names import dates_nearly_equal, name_key, similarity, swapped_day_month
@@ -69,6 +70,29 @@ def live_child_id(session: Session, child_id: int) -> int:
         seen.add(merged)
         child_id = merged
     return child_id
+
+
+def lock_identity(session: Session, child: Child) -> None:
+    """Take intake's lock on this child's identity until the transaction ends (PostgreSQL).
+
+    Two notifications about a child we have not seen, arriving together, would each find no
+    record and each make one. Every key the ladder matches on (each identifier, the name with
+    the date of birth) is locked, in one order, so the second waits and then finds the first's
+    record. SQLite needs none: it lets one writer at a time, and intake retries the other."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = [f"{kind}:{value}" for kind, value in identifiers_of(child)]
+    keys.append(f"name:{name_key(child.given_name, child.family_name)}:{child.date_of_birth}")
+    numbers = sorted({_lock_number(key) for key in keys})
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(:keys) AS k ORDER BY k) AS o"),
+        {"keys": numbers},
+    )
+
+
+def _lock_number(key: str) -> int:
+    """A signed 64-bit number for an advisory lock (collisions only serialise two children)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def resolve_child(session: Session, child: Child, *, now: datetime) -> Resolution:

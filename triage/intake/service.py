@@ -23,6 +23,7 @@ from triage.identity.matching import (
     POLICE_PERSON_ID,
     Resolution,
     claim_identifiers,
+    lock_identity,
     record_possible_matches,
     resolve_child,
 )
@@ -118,6 +119,7 @@ def content_hash(notification: Notification) -> str:
 def store(session: Session, notification: Notification, *, now: datetime) -> Receipt:
     """Store a valid notification as a new episode or a new version of its episode."""
     digest = content_hash(notification)
+    lock_identity(session, notification.child)
     episode = session.scalar(
         select(EpisodeRecord).where(EpisodeRecord.police_reference == notification.police_reference)
     )

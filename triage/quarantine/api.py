@@ -52,6 +52,8 @@ def list_quarantine(
                 status=r.status,
                 errors=[FieldProblem(**e) for e in r.errors],
                 raw=r.raw,
+                times_received=r.times_received,
+                last_received_at=r.last_received_at,
             )
             for r in rows
         ],

@@ -20,6 +20,8 @@ class QuarantinedRecord(BaseModel):
         status="open",
         errors=[{"field": "child.date_of_birth", "problem": "is in the future"}],
         raw='{"police_reference": "WMP-26-000999", ...}',
+        times_received=2,
+        last_received_at=WHEN,
     )
 
     quarantine_id: int
@@ -29,6 +31,12 @@ class QuarantinedRecord(BaseModel):
     status: str
     errors: list[FieldProblem]
     raw: str = Field(description="Exactly what arrived, to fix and replay")
+    times_received: int = Field(
+        default=1, description="How often this exact record arrived while the entry was open"
+    )
+    last_received_at: datetime | None = Field(
+        default=None, description="When it last arrived again (none if only once)"
+    )
 
 
 class ReplayRequest(BaseModel):

@@ -7,6 +7,7 @@ that points back at the first, which is marked `superseded`. Nothing is deleted.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,25 @@ def keep(
     now: datetime,
     replay_of: int | None = None,
 ) -> QuarantinedRecord:
+    """Keep a rejected record. One that arrives again (the same raw text, a re-loaded file or
+    a feed sending it twice) while its entry is open is counted on that entry, not kept twice;
+    a failed replay is always a new entry pointing back at the one it tried to fix."""
+    digest = raw_hash(raw)
+    if replay_of is None:
+        held = session.scalar(
+            select(QuarantinedRecord)
+            .where(QuarantinedRecord.raw_hash == digest, QuarantinedRecord.status == "open")
+            .order_by(QuarantinedRecord.id)
+            .limit(1)
+        )
+        if held is not None:
+            held.times_received += 1
+            held.last_received_at = now
+            held.errors = [{"field": e.field, "problem": e.problem} for e in errors]
+            session.flush()
+            return held
     record = QuarantinedRecord(
+        raw_hash=digest,
         received_at=now,
         source=source[:200],
         position=position,
@@ -43,6 +62,10 @@ def keep(
     session.add(record)
     session.flush()
     return record
+
+
+def raw_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def list_records(

@@ -213,6 +213,10 @@ class QuarantinedRecord(Base):
     resolved_at: Mapped[datetime | None]
     replayed_as: Mapped[str | None] = mapped_column(String(64))
     replay_of_id: Mapped[int | None] = mapped_column(ForeignKey("quarantine.id"))
+    # The same raw text arriving again while this entry is open is counted here, not kept twice.
+    raw_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    times_received: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_received_at: Mapped[datetime | None]
 
 
 class DecisionRecord(Base):
