@@ -14,6 +14,9 @@ adapter answers it:
 - A ruleset name can be registered once per process: each ruleset version has its own name.
 - Not thread-safe, and per-session state can collide: one dedicated thread makes every call,
   with a fresh session id per evaluation, deleted straight after. No per-child state lives here.
+  The C core's state is global to the process, so that thread is the process's, shared by every
+  RuleEngine: two engines calling from two threads corrupted it (seen as a ruleset refused
+  with "error code: 102" after a service's background re-vetting ran beside a test's engine).
 - The Host's background timer threads are never started (`_run` does nothing).
 """
 
@@ -40,18 +43,23 @@ class _QuietHost(Host):
         """Start no background threads: timers are not used, and threads made it unsafe."""
 
 
+_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rule-engine")
+
+
 class RuleEngine:
-    """Evaluates facts against registered rulesets, every call on one dedicated thread."""
+    """Evaluates facts against registered rulesets, every call on the process's engine thread."""
 
     def __init__(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rule-engine")
+        self._closed = False
         self._host: Host = self._call(_QuietHost)
         self._sessions = itertools.count(1)
         self._orders: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def _call(self, function: Callable[..., T], *args: Any) -> T:
-        return self._thread.submit(function, *args).result()
+        if self._closed:
+            raise RuleEngineError("the rules engine is closed")
+        return _THREAD.submit(function, *args).result()
 
     def register(
         self,
@@ -113,7 +121,8 @@ class RuleEngine:
         return [rule_id for rule_id in self._orders[name] if rule_id in fired]
 
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
+        """Refuse further calls. The thread stays: it is the process's, shared by every engine."""
+        self._closed = True
 
 
 def record_fired(rule_id: str) -> Callable[[Any], None]:
