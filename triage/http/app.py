@@ -15,9 +15,11 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException
 
 from triage import __version__
@@ -31,7 +33,7 @@ from triage.audit import pages as audit_pages
 from triage.casework import api as casework_api
 from triage.casework import pages as casework_pages
 from triage.decisions.revet import RevetSchedule
-from triage.errors import TriageError
+from triage.errors import ConfigurationError, TriageError
 from triage.http import health, pages
 from triage.http.deps import Services
 from triage.http.problems import UNANSWERED, ProblemException
@@ -92,6 +94,7 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     for error in (
         ProblemException,
         TriageError,
@@ -116,6 +119,20 @@ def from_environment() -> FastAPI:
     from triage.settings import get_settings
 
     return create_app(get_settings())
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with the notification contract's definitions among its components."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, routes=app.routes, description=app.description
+        )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in intake_api.CONTRACT_DEFINITIONS.items():
+            if components.setdefault(name, definition) != definition:
+                raise ConfigurationError(f"two different schemas are both called {name}")
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 def _api() -> APIRouter:

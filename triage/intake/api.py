@@ -8,7 +8,7 @@ transaction by `triage.intake.receipts`.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -44,7 +44,11 @@ _STATUS = {
     Outcome.REJECTED: 422,
 }
 
-_CONTRACT = Notification.model_json_schema()  # the published contract, built once
+# The published contract, built once. Its definitions (Child, Episode, ...) go into the OpenAPI
+# document's components, where its references point, so that clients and fuzzers resolve them.
+_CONTRACT = Notification.model_json_schema(ref_template="#/components/schemas/{model}")
+CONTRACT_DEFINITIONS: dict[str, Any] = _CONTRACT.pop("$defs")
+_CONTRACT.pop("$id", None)  # an id would make the references relative to it
 
 _NOTIFICATION_BODY = {
     "required": True,
