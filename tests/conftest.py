@@ -7,6 +7,7 @@ a missing server is a failure, never a skip.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from privacy import leaks
 from pydantic import SecretStr
 
 from triage.rules import RuleEngine
@@ -232,3 +234,44 @@ def headers(
     client: TestClient, database: Database, clock: FrozenClock, accounts: dict[str, str]
 ) -> dict[str, dict[str, str]]:
     return issue_headers(client, database, clock, accounts)
+
+
+# Nothing personal in any log ----------------------------------------------------------------
+
+
+class _Kept(logging.Handler):
+    """Every line logged during the suite, at every level, formatted as the service would."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))  # the traceback too, when there is one
+        except Exception:  # a record that cannot be formatted is reported, never lost
+            self.lines.append(f"{record.name} {record.levelname} (unformattable) {record.msg!r}")
+
+
+SERVICE_LOG = _Kept()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(SERVICE_LOG)
+    logging.getLogger("triage").setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the service logged a name, date of birth, postcode or free text that a
+    test submitted (tests register what they submit: tests/privacy.py)."""
+    found = leaks(SERVICE_LOG.lines)
+    if not found:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.section("personal data in the service's log", sep="=", red=True)
+        for value, line in found[:20]:
+            reporter.line(f"{value!r} in: {line[:300]}")
+        reporter.line(f"{len(found)} line(s) of {len(SERVICE_LOG.lines)} logged hold personal data")
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

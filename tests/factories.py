@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from privacy import submitted
+
 UK = ZoneInfo("Europe/London")
 REPORTED = datetime(2026, 3, 14, 21, 30, tzinfo=UK)
 _references = itertools.count(1)
@@ -67,6 +69,7 @@ def notification(
     payload["child"].update(child or {})
     payload["episode"].update(episode or {})
     payload.update(top)
+    submitted([payload])
     return payload
 
 
@@ -82,6 +85,7 @@ def changed(payload: dict[str, Any], **paths: Any) -> dict[str, Any]:
             del target[leaf]
         else:
             target[leaf] = value
+    submitted([out])
     return out
 
 

@@ -208,3 +208,14 @@ def test_huge_numbers_are_refused_not_a_server_error(
     role = next((r for key, r in who.items() if f"/{key}" in path), "mash_worker")
     body = _is_problem(client.get(path, headers=headers[role]), 422)
     assert body["errors"][0]["field"] in ("page", "child_id", "receipt_id")
+
+
+def test_the_log_guard_finds_personal_data_in_a_line() -> None:
+    """The suite-wide guard (conftest) would catch a leak: it finds a submitted value as a word."""
+    from privacy import leaks, personal_values
+
+    values = personal_values(notification(child={"given_name": "Tamsin"}))
+    assert {"Tamsin", "Collins", "2011-05-02", "02/05/2011", "B23 6TJ"} <= values
+    lines = ["triage.intake INFO stored episode 12", "triage.x ERROR could not store Tamsin, 12"]
+    assert leaks(lines, values) == [("Tamsin", lines[1])]
+    assert leaks(["triage.x INFO Tamsinford Road"], values) == []

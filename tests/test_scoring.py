@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from privacy import submitted
 from sqlalchemy import select
 from test_vetting import vet
 
@@ -29,7 +30,9 @@ from triage.vetting import Vetter
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> TrainingData:
     folder = tmp_path_factory.mktemp("train")
-    write_city(generate_city(months=12, seed=3), folder)
+    city = generate_city(months=12, seed=3)
+    submitted(city.records)
+    write_city(city, folder)
     rules = Path(__file__).resolve().parent.parent / "rules"
     return load_training_data(folder, label="outcome", settings=get_settings(rules_dir=rules))
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from privacy import submitted
 from sqlalchemy import func, select
 
 from triage.history import features_for_episode, history_features
@@ -28,7 +29,9 @@ from triage.vetting import Vetter
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return write_city(generate_city(months=12, seed=7), tmp_path_factory.mktemp("city"))
+    city = generate_city(months=12, seed=7)
+    submitted(city.records)
+    return write_city(city, tmp_path_factory.mktemp("city"))
 
 
 @pytest.fixture(scope="module")
