@@ -145,20 +145,7 @@ def decide(
             decision = vetter.vet(
                 session, n, child_id=episode.child_id, episode_id=episode.id, as_of=moment
             )
-            record = DecisionRecord(
-                episode_id=episode.id,
-                version_id=version.id,
-                ruleset_version=decision.ruleset_version,
-                model_version=decision.model_version,
-                as_of=decision.as_of,
-                decided_at=now,
-                vetted_level=decision.vetted_level.value,
-                classification=decision.classification.value,
-                reclassified=decision.reclassified,
-                team=decision.team,
-                trigger=trigger,
-                body=to_json(decision),
-            )
+            record = as_record(decision, version, now=now, trigger=trigger)
             session.add(record)
             session.flush()
     except IntegrityError:  # another process made this very decision a moment ago: it stands
@@ -179,6 +166,26 @@ def decide(
         .values(resolved_at=now)
     )
     return record
+
+
+def as_record(
+    decision: VettedDecision, version: NotificationVersion, *, now: datetime, trigger: str
+) -> DecisionRecord:
+    """The row that keeps a decision on a stored (flushed) version."""
+    return DecisionRecord(
+        episode_id=version.episode_id,
+        version_id=version.id,
+        ruleset_version=decision.ruleset_version,
+        model_version=decision.model_version,
+        as_of=decision.as_of,
+        decided_at=now,
+        vetted_level=decision.vetted_level.value,
+        classification=decision.classification.value,
+        reclassified=decision.reclassified,
+        team=decision.team,
+        trigger=trigger,
+        body=to_json(decision),
+    )
 
 
 def _where(exc: BaseException) -> str:

@@ -1,7 +1,8 @@
-"""Loading a file of notifications, a transaction per record: a crash loses nothing acknowledged.
+"""Taking records in: one at a time (`ingest`, the API's path) or a file in chunks (`load_file`).
 
-A record that the store cannot take for a reason outside the contract (say, two requests racing
-to create the same episode) is retried once and then quarantined with the reason, never dropped.
+Either way a crash loses nothing acknowledged. A record that the store cannot take for a reason
+outside the contract (say, two requests racing to create the same episode) is retried and then
+quarantined with the reason, never dropped.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from triage.decisions.service import Vetter
 from triage.errors import FieldError
+from triage.intake.bulk import CHUNK, load_chunked
 from triage.intake.service import Outcome, Receipt, reject, submit
 from triage.notification import RawRecord, read_records
 from triage.notification.reader import RECORD, raw_from_text
 from triage.quarantine import service as quarantine
 from triage.store import Database
+from triage.vetting import service as vetting
 
 Clock = Callable[[], datetime]
 # Called inside the record's own transaction once it is stored or quarantined: whatever it
@@ -86,11 +89,13 @@ def load_records(
     *,
     clock: Clock = utc_now,
     on_record: Callable[[RawRecord, Receipt], None] | None = None,
-    vetter: Vetter | None = None,
+    vetter: vetting.Vetter | None = None,
+    chunk: int = CHUNK,
 ) -> LoadSummary:
+    """Load records a chunk to a transaction (`triage.intake.bulk`); `on_record` hears of each
+    once its chunk has committed."""
     summary = LoadSummary()
-    for record in records:
-        receipt = ingest(database, record, clock=clock, vetter=vetter)
+    for record, receipt in load_chunked(database, records, clock=clock, vetter=vetter, size=chunk):
         summary.add(receipt)
         summary.bytes_read += record.size
         if on_record:
@@ -104,7 +109,7 @@ def load_file(
     *,
     clock: Clock = utc_now,
     on_record: Callable[[RawRecord, Receipt], None] | None = None,
-    vetter: Vetter | None = None,
+    vetter: vetting.Vetter | None = None,
 ) -> LoadSummary:
     """Stream a JSON lines or CSV file into the store."""
     return load_records(

@@ -21,9 +21,9 @@ from triage.errors import FieldError, NotificationRejected
 from triage.identity.matching import (
     LOCAL_CHILD_ID,
     POLICE_PERSON_ID,
+    Directory,
     Resolution,
     claim_identifiers,
-    lock_identity,
     record_possible_matches,
     resolve_child,
 )
@@ -116,79 +116,108 @@ def content_hash(notification: Notification) -> str:
     return hashlib.sha256(canonical_json(notification).encode("utf-8")).hexdigest()
 
 
-def store(session: Session, notification: Notification, *, now: datetime) -> Receipt:
-    """Store a valid notification as a new episode or a new version of its episode."""
-    digest = content_hash(notification)
-    lock_identity(session, notification.child)
-    episode = session.scalar(
-        select(EpisodeRecord).where(EpisodeRecord.police_reference == notification.police_reference)
-    )
-    if episode is None:
-        return _accept(session, notification, digest, now)
+class Ledger:
+    """What intake reads and writes in one transaction: episodes by police reference, the
+    payloads each already holds, and who each child is (a `Directory`). This one asks the store
+    each question as it comes; `triage.intake.bulk` answers a whole chunk's from a few queries."""
 
-    held = session.scalars(
-        select(NotificationVersion.content_hash).where(NotificationVersion.episode_id == episode.id)
-    ).all()
-    if digest in held:
-        return Receipt(
-            Outcome.UNCHANGED,
-            notification.police_reference,
-            episode.id,
-            episode.version_count,
-            episode.child_id,
-            episode.match_method,
+    def __init__(self, session: Session, directory: Directory | None = None) -> None:
+        self.session = session
+        self.directory = directory or Directory(session)
+
+    def lock(self, notification: Notification) -> None:
+        self.directory.lock([notification.child])
+
+    def episode(self, police_reference: str) -> EpisodeRecord | None:
+        return self.session.scalar(
+            select(EpisodeRecord).where(EpisodeRecord.police_reference == police_reference)
         )
 
+    def held(self, episode: EpisodeRecord) -> set[str]:
+        """The content hashes of the versions the episode holds."""
+        return set(
+            self.session.scalars(
+                select(NotificationVersion.content_hash).where(
+                    NotificationVersion.episode_id == episode.id
+                )
+            )
+        )
+
+    def added(self, episode: EpisodeRecord, version: NotificationVersion) -> None:
+        """A version was added (and with it, perhaps, its episode)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What `keep` did with a notification; its receipt can be read once the store has flushed
+    (that is when new rows get their ids)."""
+
+    outcome: Outcome
+    episode: EpisodeRecord
+    version: NotificationVersion | None
+    possible_matches: int = 0
+
+    def receipt(self) -> Receipt:
+        episode = self.episode
+        return Receipt(
+            self.outcome,
+            episode.police_reference,
+            episode.id,
+            self.version.version if self.version else episode.version_count,
+            episode.child_id,
+            episode.match_method,
+            self.possible_matches,
+            version_id=self.version.id if self.version else None,
+        )
+
+
+def store(
+    session: Session, notification: Notification, *, now: datetime, ledger: Ledger | None = None
+) -> Receipt:
+    """Store a valid notification as a new episode or a new version of its episode."""
+    stored = keep(ledger or Ledger(session), notification, now=now)
+    session.flush()
+    return stored.receipt()
+
+
+def keep(ledger: Ledger, notification: Notification, *, now: datetime) -> Stored:
+    """A valid notification as a new episode, a new version of its episode, or nothing new;
+    added to the session, not yet flushed."""
+    digest = content_hash(notification)
+    ledger.lock(notification)
+    episode = ledger.episode(notification.police_reference)
+    if episode is None:
+        resolution = resolve_child(ledger.directory, notification.child, now=now)
+        episode = EpisodeRecord(
+            police_reference=notification.police_reference,
+            child_id=resolution.child_id,
+            match_method=resolution.method,
+            match_note=resolution.note,
+            version_count=1,
+        )
+        _apply(episode, notification, now)
+        ledger.session.add(episode)
+        version = _add_version(ledger, episode, notification, digest, now)
+        return Stored(Outcome.ACCEPTED, episode, version, len(resolution.possible_matches))
+
+    if digest in ledger.held(episode):
+        return Stored(Outcome.UNCHANGED, episode, None)
+
     episode.version_count += 1
-    version = _add_version(session, episode, notification, digest, now)
+    version = _add_version(ledger, episode, notification, digest, now)
     resolution = Resolution(episode.child_id, episode.match_method)
-    claim_identifiers(session, resolution, notification.child)
-    record_possible_matches(session, resolution, now)
+    claim_identifiers(ledger.directory, resolution, notification.child)
+    record_possible_matches(ledger.directory, resolution, now)
     if notification.sent_at >= episode.sent_at:
         _apply(episode, notification, now)
-    session.flush()
-    return Receipt(
-        Outcome.UPDATED,
-        notification.police_reference,
-        episode.id,
-        episode.version_count,
-        episode.child_id,
-        episode.match_method,
-        len(resolution.possible_matches),
-        version_id=version.id,
-    )
-
-
-def _accept(session: Session, notification: Notification, digest: str, now: datetime) -> Receipt:
-    resolution = resolve_child(session, notification.child, now=now)
-    episode = EpisodeRecord(
-        police_reference=notification.police_reference,
-        child_id=resolution.child_id,
-        match_method=resolution.method,
-        match_note=resolution.note,
-        version_count=1,
-    )
-    _apply(episode, notification, now)
-    session.add(episode)
-    session.flush()
-    version = _add_version(session, episode, notification, digest, now)
-    return Receipt(
-        Outcome.ACCEPTED,
-        notification.police_reference,
-        episode.id,
-        1,
-        resolution.child_id,
-        resolution.method,
-        len(resolution.possible_matches),
-        version_id=version.id,
-    )
+    return Stored(Outcome.UPDATED, episode, version, len(resolution.possible_matches))
 
 
 def _add_version(
-    session: Session, episode: EpisodeRecord, n: Notification, digest: str, now: datetime
+    ledger: Ledger, episode: EpisodeRecord, n: Notification, digest: str, now: datetime
 ) -> NotificationVersion:
     version = NotificationVersion(
-        episode_id=episode.id,
+        episode=episode,
         version=episode.version_count,
         sent_at=n.sent_at,
         received_at=now,
@@ -200,8 +229,8 @@ def _add_version(
         police_risk_grade=n.police_risk_grade.value,
         indicators=sorted(set(n.episode.indicators)),
     )
-    session.add(version)
-    session.flush()
+    ledger.session.add(version)
+    ledger.added(episode, version)
     return version
 
 

@@ -130,12 +130,39 @@ class Prepared:
     suggested: list[list[Suggestion]]
 
 
+Exploited = dict[int, list[tuple[int, datetime, datetime, datetime | None]]]
+
+
 def prepare(session: Session, notifications: Sequence[Notification], vetter: Vetter) -> Prepared:
     """The facts for every notification, each as of when it was sent, against the store."""
-    ruleset = vetter.rulebook.current
     index = IdentityIndex.load(session)
-    located = [index.child_of(n) for n in notifications]
     episodes = episodes_frame(session)
+    exploited = exploitation_by_child(episodes)
+    return prepare_from(
+        notifications,
+        [index.child_of(n) for n in notifications],
+        vetter,
+        episodes=episodes,
+        edges=edges_frame(session),
+        companions_of=index.companions_of,
+        exploited_among=lambda _linked: exploited,
+    )
+
+
+def prepare_from(
+    notifications: Sequence[Notification],
+    located: Sequence[tuple[int | None, int | None]],
+    vetter: Vetter,
+    *,
+    episodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    companions_of: Callable[[Notification], set[int]],
+    exploited_among: Callable[[set[int]], Exploited],
+) -> Prepared:
+    """The facts for notifications whose (child id, episode id) are known, each as of when it
+    was sent, from history frames holding at least those children's episodes and links.
+    `exploited_among` gives the exploitation-flagged versions of the linked children."""
+    ruleset = vetter.rulebook.current
     targets = targets_frame(
         [
             (
@@ -148,16 +175,19 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
             for k, (n, (child, episode)) in enumerate(zip(notifications, located, strict=True))
         ]
     )
-    frame = compute_features(episodes, edges_frame(session), targets)
+    frame = compute_features(episodes, edges, targets)
     columns = {str(name): frame[name].to_numpy().tolist() for name in frame.columns}
-    exploited = exploitation_by_child(episodes)
+    linked_of = [
+        (set(columns["companion_child_ids"][k]) | companions_of(n)) - {child}
+        for k, (n, (child, _episode)) in enumerate(zip(notifications, located, strict=True))
+    ]
+    exploited = exploited_among(set().union(*linked_of))
     facts, suggested = [], []
     rows = zip(*(columns[name] for name in SCALAR_FEATURES), strict=True)
-    for k, (n, (child, _episode), row) in enumerate(zip(notifications, located, rows, strict=True)):
+    for n, linked, row in zip(notifications, linked_of, rows, strict=True):
         history = dict(zip(SCALAR_FEATURES, row, strict=True))
         if history[_DAYS_SINCE] != history[_DAYS_SINCE]:  # NaN: no earlier episode, so unknown
             del history[_DAYS_SINCE]
-        linked = (set(columns["companion_child_ids"][k]) | index.companions_of(n)) - {child}
         found = suggestions(n, ruleset)
         facts.append(
             build_fact(
@@ -178,6 +208,27 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
     return Prepared(notifications, facts, suggested)
 
 
+def decide_prepared(
+    prepared: Prepared, vetter: Vetter, start: int = 0, stop: int | None = None
+) -> list[VettedDecision]:
+    """The engine's decisions for prepared notifications `start` to `stop`, in one hop."""
+    ruleset = vetter.rulebook.current
+    stop = len(prepared.notifications) if stop is None else stop
+    fired = vetter.rulebook.engine.evaluate_many(ruleset.engine_name, prepared.facts[start:stop])
+    return [
+        assemble(
+            prepared.notifications[k],
+            ids,
+            prepared.facts[k],
+            ruleset=ruleset,
+            as_of=prepared.notifications[k].sent_at,
+            suggested=prepared.suggested[k],
+            score=vetter.score(prepared.facts[k]),
+        )
+        for k, ids in zip(range(start, stop), fired, strict=True)
+    ]
+
+
 def vet_batch(
     session: Session,
     notifications: Sequence[Notification],
@@ -186,28 +237,13 @@ def vet_batch(
     on_progress: Callable[[int], None] | None = None,
 ) -> list[VettedDecision]:
     """Decisions for every notification, each as of when it was sent, against the store."""
-    ruleset = vetter.rulebook.current
     decisions: list[VettedDecision] = []
     with _settled():
         prepared = prepare(session, notifications, vetter)
         gc.freeze()  # the facts too: they live until the batch ends
         for start in range(0, len(notifications), CHUNK):
             stop = min(start + CHUNK, len(notifications))
-            fired = vetter.rulebook.engine.evaluate_many(
-                ruleset.engine_name, prepared.facts[start:stop]
-            )
-            decisions += [
-                assemble(
-                    notifications[k],
-                    ids,
-                    prepared.facts[k],
-                    ruleset=ruleset,
-                    as_of=notifications[k].sent_at,
-                    suggested=prepared.suggested[k],
-                    score=vetter.score(prepared.facts[k]),
-                )
-                for k, ids in zip(range(start, stop), fired, strict=True)
-            ]
+            decisions += decide_prepared(prepared, vetter, start, stop)
             if on_progress:
                 on_progress(stop - start)
     return decisions
