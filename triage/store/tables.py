@@ -143,7 +143,7 @@ class NotificationVersion(Base):
     __table_args__ = (UniqueConstraint("episode_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id"))
     version: Mapped[int]
     sent_at: Mapped[datetime]
     received_at: Mapped[datetime]
@@ -161,6 +161,11 @@ class NotificationVersion(Base):
 
 
 Index("ix_notification_versions_sent_at", NotificationVersion.sent_at)
+Index(
+    "ix_notification_versions_episode_id_sent_at",
+    NotificationVersion.episode_id,
+    NotificationVersion.sent_at,
+)
 
 
 class EpisodeCompanion(Base):
