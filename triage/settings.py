@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         description="PostgreSQL: how long one statement may run before it is cancelled, so a "
         "frozen or overloaded database answers 503 quickly instead of hanging requests",
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="PostgreSQL: connections each process keeps open. A request can hold two "
+        "at once (its sign-in check and its write); too few and connections are opened and "
+        "closed for every request",
+    )
     environment: Literal["development", "production"] = Field(
         default="development",
         description="production refuses unsafe defaults: it needs a secret key of its own",

@@ -27,7 +27,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class Database:
     """One engine and its session factory."""
 
-    def __init__(self, url: str, *, echo: bool = False, statement_seconds: float = 1.5) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, statement_seconds: float = 1.5, pool_size: int = 20
+    ) -> None:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
         if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -38,6 +40,8 @@ class Database:
             # Bounded waits everywhere: for a connection from the pool, for a new connection,
             # for each statement (`triage.store.guard`).
             options = {
+                "pool_size": pool_size,
+                "max_overflow": pool_size,
                 "pool_timeout": 1.0,
                 "connect_args": DatabaseGuard.connect_args(parsed, statement_seconds),
             }
@@ -120,6 +124,7 @@ def create_database(settings: Settings, *, migrate: bool = True) -> Database:
         settings.database_url,
         echo=settings.echo_sql,
         statement_seconds=settings.database_statement_seconds,
+        pool_size=settings.database_pool_size,
     )
     if migrate:
         database.migrate()
