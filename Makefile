@@ -48,9 +48,12 @@ schema: $(STAMP)
 clean:
 	rm -rf var
 
-## Time batch and single vetting on a 200,000-notification synthetic history; prints the figures.
+## Time batch and single vetting on a 200,000-notification synthetic history, HTTP intake with 8
+## feeds against a bare FastAPI endpoint (SQLite and PostgreSQL), and `triage load` of 100,000
+## records; prints the figures (var/bench/*.json).
 bench: $(STAMP)
 	$(BIN)/python bench/vetting.py
+	$(BIN)/python bench/intake.py
 
 ## Retrain the shipped model on a synthetic city (4 years, 8 times the size: enough test cases
 ## in each band to judge calibration to 2 points; about 5 minutes) and rewrite its card.
