@@ -22,16 +22,29 @@ def train(
     out: Annotated[Path, typer.Option(help="The model's folder, e.g. models/NAME")],
     label: Annotated[str, typer.Option(help="The truth.csv column to predict")] = "outcome",
     seed: int = 7,
+    allow_uncommitted: Annotated[
+        bool,
+        typer.Option(
+            help="Train from code with uncommitted changes (the card then says so, loudly)"
+        ),
+    ] = False,
 ) -> None:
-    """Train the points score on a labelled history; write the artefact and its model card."""
+    """Train the points score on a labelled history; write the artefact and its model card.
+    Refuses code with uncommitted changes: a model must be traceable to the commit it names."""
     from triage.scoring import card
     from triage.scoring.model import CARD, ScoredModel
-    from triage.scoring.training import load_training_data
+    from triage.scoring.training import code_state, load_training_data
     from triage.scoring.training import train as fit
 
+    if code_state()["uncommitted_changes"] and not allow_uncommitted:
+        raise fail(
+            "the code has uncommitted changes (triage/, rules/ or pyproject.toml): commit them"
+            " first, so the card names the commit that made the model, or pass"
+            " --allow-uncommitted for a trial model that must not be deployed"
+        )
     with console.status("loading the history and building facts"):
         history = load_training_data(data, label=label)
-    with console.status(f"training on {len(history.facts)} episodes"):
+    with console.status(f"training on {len(history.facts)} decisions"):
         model = fit(history, name=out.name, label=label, seed=seed)
     artefact = model.save(out)
     # The card is rendered from the artefact as saved, so `triage model-card` prints the same.

@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-# Differences larger than this (in percentage points) between a group and everyone are called out.
-FAIRNESS_TOLERANCE_PP = 5.0
+BOOTSTRAP_RESAMPLES = 200
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,39 @@ class Quality:
     name: str
     auc: float
     brier: float
+    auc_low: float | None = None  # a 95% bootstrap interval, where one was asked for
+    auc_high: float | None = None
 
 
-def quality(name: str, outcome: np.ndarray, probability: np.ndarray) -> Quality:
+def quality(
+    name: str,
+    outcome: np.ndarray,
+    probability: np.ndarray,
+    *,
+    rng: np.random.Generator | None = None,
+) -> Quality:
+    """AUC and Brier score; given `rng`, the AUC's 95% interval from resampling the cases."""
+    low = high = None
+    if rng is not None:
+        samples = []
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            pick = rng.integers(0, len(outcome), len(outcome))
+            if outcome[pick].min() != outcome[pick].max():
+                samples.append(roc_auc_score(outcome[pick], probability[pick]))
+        low, high = (round(float(q), 4) for q in np.quantile(samples, [0.025, 0.975]))
     return Quality(
         name,
         round(float(roc_auc_score(outcome, probability)), 4),
         round(float(brier_score_loss(outcome, probability)), 4),
+        low,
+        high,
     )
+
+
+def wilson(events: int, count: int) -> tuple[float, float]:
+    """The 95% Wilson interval of a rate (statsmodels)."""
+    low, high = proportion_confint(events, count, alpha=0.05, method="wilson")
+    return round(float(low), 4), round(float(high), 4)
 
 
 @dataclass(frozen=True)
@@ -40,10 +65,23 @@ class BandCalibration:
     observed: float
     outcomes_caught: float
     true_risk: float | None = None  # mean true risk in the band, where a ground truth is known
+    observed_low: float | None = None  # the observed rate's 95% Wilson interval
+    observed_high: float | None = None
 
     @property
     def gap_pp(self) -> float:
         return round(abs(self.predicted - self.observed) * 100, 2)
+
+    @property
+    def calibrated(self) -> bool:
+        """Within 2 points, or the prediction inside the observed rate's sampling interval."""
+        if self.count == 0:
+            return True
+        inside = (self.observed_low or 0.0) <= self.predicted <= (self.observed_high or 1.0)
+        return self.gap_pp <= 2.0 or inside
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "gap_pp": self.gap_pp, "calibrated": self.calibrated}
 
 
 def calibration_by_band(
@@ -63,6 +101,7 @@ def calibration_by_band(
         if count == 0:
             rows.append(BandCalibration(band, 0, 0.0, 0.0, 0.0, 0.0, None))
             continue
+        low, high = wilson(int(outcome[inside].sum()), count)
         rows.append(
             BandCalibration(
                 band=band,
@@ -74,6 +113,8 @@ def calibration_by_band(
                 true_risk=(
                     None if true_risk is None else round(float(true_risk[inside].mean()), 4)
                 ),
+                observed_low=low,
+                observed_high=high,
             )
         )
     return rows
@@ -89,16 +130,22 @@ class GroupFairness:
     false_negative_rate: float | None
     predicted: float
     observed: float
+    # The counts behind the rates, so that intervals and comparisons can be made from them.
+    flagged: int = 0
+    negatives: int = 0
+    false_positives: int = 0
+    positives: int = 0
+    false_negatives: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-
-def _rates(outcome: np.ndarray, high: np.ndarray) -> tuple[float | None, float | None]:
-    negatives, positives = outcome == 0, outcome == 1
-    fpr = float(high[negatives].mean()) if negatives.any() else None
-    fnr = float((~high[positives]).mean()) if positives.any() else None
-    return fpr, fnr
+        data = asdict(self)
+        data["false_positive_interval"] = (
+            wilson(self.false_positives, self.negatives) if self.negatives else None
+        )
+        data["false_negative_interval"] = (
+            wilson(self.false_negatives, self.positives) if self.positives else None
+        )
+        return data
 
 
 def fairness(
@@ -112,30 +159,48 @@ def fairness(
     rows = []
     for group in sorted(set(groups.tolist())):
         inside = groups == group
-        fpr, fnr = _rates(outcome[inside], high[inside])
+        y, flagged = outcome[inside], high[inside]
+        negatives, positives = int((y == 0).sum()), int((y == 1).sum())
+        false_positives = int((flagged & (y == 0)).sum())
+        false_negatives = int((~flagged & (y == 1)).sum())
         rows.append(
             GroupFairness(
                 kind=kind,
                 group=str(group),
                 count=int(inside.sum()),
-                flagged_high=round(float(high[inside].mean()), 4),
-                false_positive_rate=None if fpr is None else round(fpr, 4),
-                false_negative_rate=None if fnr is None else round(fnr, 4),
+                flagged_high=round(float(flagged.mean()), 4),
+                false_positive_rate=(round(false_positives / negatives, 4) if negatives else None),
+                false_negative_rate=(round(false_negatives / positives, 4) if positives else None),
                 predicted=round(float(probability[inside].mean()), 4),
-                observed=round(float(outcome[inside].mean()), 4),
+                observed=round(float(y.mean()), 4),
+                flagged=int(flagged.sum()),
+                negatives=negatives,
+                false_positives=false_positives,
+                positives=positives,
+                false_negatives=false_negatives,
             )
         )
     return rows
 
 
+def _difference(
+    events: int, count: int, other_events: int, other_count: int
+) -> tuple[float, float]:
+    """The 95% interval of a rate minus another's (Newcombe's method, statsmodels)."""
+    low, high = confint_proportions_2indep(
+        events, count, other_events, other_count, method="newcomb", compare="diff"
+    )
+    return float(low), float(high)
+
+
 def fairness_gaps(
     rows: Sequence[GroupFairness],
     everyone: GroupFairness,
-    tolerance_pp: float = FAIRNESS_TOLERANCE_PP,
     minimum_count: int = 30,
 ) -> list[str]:
-    """Plain sentences for every group whose figures differ from everyone's by more than the
-    tolerance (groups too small to judge are named as such)."""
+    """Plain sentences for every group whose error rates differ from the rest's by more than
+    chance: the 95% interval of the difference (this group against everyone else) excludes
+    zero. Groups under `minimum_count` are named as too few to judge."""
     findings = []
     for row in rows:
         if row.count < minimum_count:
@@ -143,25 +208,51 @@ def fairness_gaps(
                 f"{row.kind} {row.group}: only {row.count} cases, too few to judge its error rates."
             )
             continue
-        for label, mine, theirs in (
-            ("share flagged high", row.flagged_high, everyone.flagged_high),
-            ("false positive rate", row.false_positive_rate, everyone.false_positive_rate),
-            ("false negative rate", row.false_negative_rate, everyone.false_negative_rate),
+        for label, mine, of, theirs, of_theirs, rate, rate_all in (
+            (
+                "share flagged high",
+                row.flagged,
+                row.count,
+                everyone.flagged - row.flagged,
+                everyone.count - row.count,
+                row.flagged_high,
+                everyone.flagged_high,
+            ),
+            (
+                "false positive rate",
+                row.false_positives,
+                row.negatives,
+                everyone.false_positives - row.false_positives,
+                everyone.negatives - row.negatives,
+                row.false_positive_rate,
+                everyone.false_positive_rate,
+            ),
+            (
+                "false negative rate",
+                row.false_negatives,
+                row.positives,
+                everyone.false_negatives - row.false_negatives,
+                everyone.positives - row.positives,
+                row.false_negative_rate,
+                everyone.false_negative_rate,
+            ),
         ):
-            if mine is None or theirs is None:
+            if not of or not of_theirs or rate is None or rate_all is None:
                 continue
-            gap = (mine - theirs) * 100
-            if abs(gap) > tolerance_pp:
-                direction = "higher" if gap > 0 else "lower"
+            low, high = _difference(mine, of, theirs, of_theirs)
+            if low > 0 or high < 0:
+                direction = "higher" if low > 0 else "lower"
                 findings.append(
-                    f"{row.kind} {row.group}: {label} is {abs(gap):.1f} points {direction} "
-                    f"than for everyone ({mine:.1%} against {theirs:.1%})."
+                    f"{row.kind} {row.group}: {label} is {abs(rate - rate_all) * 100:.1f} points"
+                    f" {direction} than for everyone ({rate:.1%} against {rate_all:.1%}; the"
+                    f" difference from the rest is {low * 100:+.1f} to {high * 100:+.1f} points,"
+                    " 95% interval)."
                 )
-        miscalibration = (row.predicted - row.observed) * 100
-        if abs(miscalibration) > tolerance_pp:
+        low, high = wilson(round(row.observed * row.count), row.count)
+        if not low <= row.predicted <= high:
             findings.append(
                 f"{row.kind} {row.group}: the score predicts {row.predicted:.1%} but "
-                f"{row.observed:.1%} had the outcome ({abs(miscalibration):.1f} points apart)."
+                f"{row.observed:.1%} had the outcome (95% interval {low:.1%} to {high:.1%})."
             )
     return findings
 

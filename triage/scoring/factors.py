@@ -24,15 +24,23 @@ _VULNERABILITIES = frozenset(
 _HARM = frozenset({Indicator.SEXUAL_ASSAULT_DISCLOSED, Indicator.INJURY_ON_RETURN})
 
 
+# How a factor's points may move along its levels (in their order), by constraint in fitting:
+RISES = 1  # never fall as the level rises (more episodes, more indicators, a higher grade)
+FALLS = -1  # never rise as the level rises (more days since the last episode)
+FREE = 0  # categories with no order of risk, or a reading with no known direction (age)
+
+
 @dataclass(frozen=True)
 class Factor:
-    """A named reading of the fact, cut into levels by `edges` (numbers) or `categories`."""
+    """A named reading of the fact, cut into levels by `edges` (numbers) or `categories`;
+    `direction` says how its points may move along its levels."""
 
     name: str
     meaning: str
     read: Callable[[Fact], Any]
     edges: tuple[float, ...] = ()
     categories: tuple[str, ...] = ()
+    direction: int = RISES
 
     @cached_property
     def levels(self) -> list[str]:
@@ -78,13 +86,15 @@ FACTORS: tuple[Factor, ...] = (
         "missing or absent, as police recorded it",
         lambda f: f["police_classification"],
         categories=("missing", "absent"),
+        direction=FREE,
     ),
-    Factor("age", "age at the report", lambda f: f["age"], edges=(12, 14, 16)),
+    Factor("age", "age at the report", lambda f: f["age"], edges=(12, 14, 16), direction=FREE),
     Factor(
         "legal_status",
         "looked after, CP plan, child in need or none",
         lambda f: f["legal_status"],
         categories=("none", "child_in_need", "cp_plan", "looked_after"),
+        direction=FREE,
     ),
     Factor(
         "episodes_90d",
@@ -103,9 +113,16 @@ FACTORS: tuple[Factor, ...] = (
         "days since the last episode (none: 10,000)",
         _history("days_since_last_episode", 10_000.0),
         edges=(7, 30, 365),
+        direction=FALLS,
     ),
     Factor(
         "hours_missing", "hours missing so far", lambda f: f["hours_missing"], edges=(6, 24, 72)
+    ),
+    Factor(
+        "still_missing",
+        "still missing when the decision is made (not yet returned or found)",
+        lambda f: "yes" if f["still_missing"] else "no",
+        categories=("no", "yes"),
     ),
     Factor(
         "cse_indicators",

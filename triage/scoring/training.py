@@ -1,10 +1,13 @@
 """Training the score on a history with an outcome label, and measuring it on later cases.
 
 The history is loaded the way the service stores it (a temporary SQLite store, identity
-matching included) and each episode's newest version is turned into the same fact the rules
-see, by the batch vetting path: what the model learns from is exactly what it will score.
-The split is by time: after a warm-up year that serves only as history (see `split`), the
-earliest 70% of episodes train and the latest 30% test.
+matching included). Every version police sent is an example, turned into the fact the rules
+saw *when it was sent*, by the batch vetting path: history as it was known then, whether the
+child was still missing, hours missing so far. The service decides at those same moments (the
+first notification, each later version), so the model learns from what it will score. Each
+episode weighs one in all, shared among its versions. The split is by time and by episode:
+after a warm-up year that serves only as history (see `split`), the episodes that began in the
+earliest 70% train and the rest test, all of an episode's versions on one side.
 """
 
 from __future__ import annotations
@@ -53,8 +56,15 @@ WARM_UP_SHARE_AT_MOST = 0.25
 BAND_SHARES = {RiskGrade.HIGH: 0.10, RiskGrade.MEDIUM: 0.35, RiskGrade.LOW: 0.70}
 
 
+FIRST = "first notification"
+LATER = "later version"
+
+
 @dataclass
 class TrainingData:
+    """One row per version police sent, with the fact as of its sending and its episode's
+    outcome. `starts` is when each row's episode was first notified (the split's clock)."""
+
     facts: list[dict[str, Any]]
     outcome: np.ndarray
     sent_at: np.ndarray
@@ -62,6 +72,14 @@ class TrainingData:
     true_risk: np.ndarray | None
     data_hash: str
     source: str
+    references: np.ndarray  # each row's police reference (its episode)
+    moment: np.ndarray  # FIRST or LATER
+    starts: np.ndarray
+    weight: np.ndarray  # 1 / the episode's number of versions
+
+    @property
+    def still_missing(self) -> np.ndarray:
+        return np.array([bool(f["still_missing"]) for f in self.facts])
 
 
 def load_training_data(
@@ -82,18 +100,29 @@ def load_training_data(
         with database.reading() as session:
             payloads = session.scalars(
                 select(NotificationVersion.payload).order_by(
-                    NotificationVersion.episode_id, NotificationVersion.sent_at
+                    NotificationVersion.sent_at,
+                    NotificationVersion.episode_id,
+                    NotificationVersion.version,
                 )
             ).all()
-            newest = {p["police_reference"]: p for p in payloads}
             notifications = [
-                Notification.model_validate(p) for ref, p in newest.items() if ref in truth
+                Notification.model_validate(p) for p in payloads if p["police_reference"] in truth
             ]
-            notifications.sort(key=lambda n: (n.sent_at, n.police_reference))
+            # Each decision as the service made it: as of when that version was sent.
             facts = prepare(session, notifications, vetter).facts
         database.dispose()
     rows = [truth[n.police_reference] for n in notifications]
     teams = vetter.rulebook.current.teams
+    first_sent: dict[str, float] = {}
+    versions: dict[str, int] = {}
+    for n in notifications:
+        first_sent.setdefault(n.police_reference, n.sent_at.timestamp())
+        versions[n.police_reference] = versions.get(n.police_reference, 0) + 1
+    seen: set[str] = set()
+    moment = []
+    for n in notifications:
+        moment.append(LATER if n.police_reference in seen else FIRST)
+        seen.add(n.police_reference)
     return TrainingData(
         facts=facts,
         outcome=np.array([_flag(r[label]) for r in rows], dtype=int),
@@ -114,6 +143,10 @@ def load_training_data(
         ),
         data_hash=_hash(notifications_path, truth_path),
         source=str(folder),
+        references=np.array([n.police_reference for n in notifications]),
+        moment=np.array(moment),
+        starts=np.array([first_sent[n.police_reference] for n in notifications]),
+        weight=np.array([1.0 / versions[n.police_reference] for n in notifications]),
     )
 
 
@@ -163,32 +196,60 @@ def _bands(totals: np.ndarray) -> list[Band]:
     return bands
 
 
-def split(sent_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Row indexes of the warm-up, training and test episodes, in order of sending.
+def split(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indexes of the warm-up, training and test rows, in order of their episodes' starts.
 
     The warm-up is the first WARM_UP_DAYS of the history (at most WARM_UP_SHARE_AT_MOST of its
-    span); of the rest, the earliest TRAIN_SHARE train and the latest test.
+    span); of the rest, the rows of the episodes that began earliest (TRAIN_SHARE of the rows)
+    train and the others test. Rows of one episode share its start, so they stay together.
     """
-    order = np.argsort(sent_at, kind="stable")
+    order = np.argsort(starts, kind="stable")
     if len(order) == 0:
         return order, order, order
-    first, last = float(sent_at[order[0]]), float(sent_at[order[-1]])
+    ordered = starts[order]
+    first, last = float(ordered[0]), float(ordered[-1])
     warm_up = min(WARM_UP_DAYS * 86_400.0, WARM_UP_SHARE_AT_MOST * (last - first))
-    start = int(np.searchsorted(sent_at[order], first + warm_up, side="left"))
+    start = int(np.searchsorted(ordered, first + warm_up, side="left"))
     cut = start + int((len(order) - start) * TRAIN_SHARE)
+    if cut < len(order):  # never part of an episode on each side
+        cut = int(np.searchsorted(ordered, ordered[cut], side="left"))
     return order[:start], order[start:cut], order[cut:]
+
+
+# The moments the card judges the score at, each a subset of the test rows.
+MOMENTS = (
+    "first notification",
+    "first notification, still missing",
+    "later versions",
+    "every decision",
+)
+
+
+def _moments(data: TrainingData, rows: np.ndarray) -> dict[str, np.ndarray]:
+    moment, missing = data.moment[rows], data.still_missing[rows]
+    return {
+        "first notification": rows[moment == FIRST],
+        "first notification, still missing": rows[(moment == FIRST) & missing],
+        "later versions": rows[moment == LATER],
+        "every decision": rows,
+    }
 
 
 def train(
     data: TrainingData, *, name: str, label: str, seed: int = 7, C: float = 0.5
 ) -> ScoredModel:
-    """Fit the scorecard on the earlier cases, measure everything on the later ones."""
-    warm_up_rows, train_rows, test_rows = split(data.sent_at)
-    cut = len(train_rows)
+    """Fit the scorecard on the earlier episodes' decisions, measure it on the later ones' at
+    each moment the service decides."""
+    warm_up_rows, train_rows, test_rows = split(data.starts)
     levels = factor_levels(data.facts)
-    y = data.outcome
-    card = PointsScorecard(C=C).fit(levels.iloc[train_rows], y[train_rows])
-    bands = _bands(card.total(levels.iloc[train_rows]))
+    y, weight = data.outcome, data.weight
+    card = PointsScorecard(C=C).fit(
+        levels.iloc[train_rows],
+        y[train_rows],
+        sample_weight=weight[train_rows],
+    )
+    first_train = train_rows[data.moment[train_rows] == FIRST]
+    bands = _bands(card.total(levels.iloc[first_train]))
     model = ScoredModel(
         name=name,
         label=label,
@@ -197,64 +258,90 @@ def train(
         bands=bands,
     )
 
-    test_levels, y_test = levels.iloc[test_rows], y[test_rows]
-    totals = card.total(test_levels)
-    probability = card.predict_proba(test_levels)[:, 1]
-    band = np.array([model.band_of(int(t)).value for t in totals])
-    high = band == RiskGrade.HIGH.value
     numeric = _numeric(data.facts)
     boosted = HistGradientBoostingClassifier(random_state=seed, max_iter=200, learning_rate=0.05)
-    boosted.fit(numeric.iloc[train_rows], y[train_rows])
-    compared = [
-        evaluation.quality("points score", y_test, probability),
-        evaluation.quality(
-            "logistic regression, unrounded", y_test, card.unrounded_proba(test_levels)
-        ),
-        evaluation.quality(
-            BOOSTED,
-            y_test,
-            boosted.predict_proba(numeric.iloc[test_rows])[:, 1],
-        ),
-    ]
-    if data.true_risk is not None:
-        compared.append(evaluation.quality(GROUND_TRUTH, y_test, data.true_risk[test_rows]))
-    groups = data.groups.iloc[test_rows]
+    boosted.fit(numeric.iloc[train_rows], y[train_rows], sample_weight=weight[train_rows])
+    totals = card.total(levels)
+    probability = card.predict_proba(levels)[:, 1]
+    unrounded = card.unrounded_proba(levels)
+    boosted_p = boosted.predict_proba(numeric)[:, 1]
+    band = np.array([model.band_of(int(t)).value for t in totals])
+    order_of_bands = [g.value for g in reversed(RiskGrade)]
+    rng = np.random.default_rng(seed)
+
+    def judged(rows: np.ndarray) -> dict[str, Any]:
+        outcome = y[rows]
+        if len(rows) == 0 or outcome.min() == outcome.max():
+            return {"count": len(rows), "quality": [], "calibration_by_band": []}
+        compared = [
+            evaluation.quality("points score", outcome, probability[rows], rng=rng),
+            evaluation.quality("logistic regression, unrounded", outcome, unrounded[rows]),
+            evaluation.quality(BOOSTED, outcome, boosted_p[rows]),
+        ]
+        if data.true_risk is not None:
+            compared.append(evaluation.quality(GROUND_TRUTH, outcome, data.true_risk[rows]))
+        return {
+            "count": len(rows),
+            "outcome_rate": round(float(outcome.mean()), 4),
+            "quality": [asdict(q) for q in compared],
+            "calibration_by_band": [
+                row.as_dict()
+                for row in evaluation.calibration_by_band(
+                    outcome,
+                    probability[rows],
+                    band[rows],
+                    order_of_bands,
+                    None if data.true_risk is None else data.true_risk[rows],
+                )
+            ],
+        }
+
+    moments = {label_: judged(rows) for label_, rows in _moments(data, test_rows).items()}
+    first_test = _moments(data, test_rows)["first notification"]
+    groups = data.groups.iloc[first_test]
+    y_first, high = y[first_test], band[first_test] == RiskGrade.HIGH.value
     fairness_rows = [
         row
         for kind in groups.columns
-        for row in evaluation.fairness(kind, groups[kind].to_numpy(), y_test, probability, high)
+        for row in evaluation.fairness(
+            kind, groups[kind].to_numpy(), y_first, probability[first_test], high
+        )
     ]
-    everyone = evaluation.overall(y_test, probability, high)
-    order_of_bands = [g.value for g in reversed(RiskGrade)]
+    everyone = evaluation.overall(y_first, probability[first_test], high)
+    first = moments["first notification"]
     metrics = {
         "split": {
             "warm_up": len(warm_up_rows),
-            "train": int(cut),
+            "train": len(train_rows),
+            "train_episodes": len(first_train),
             "train_from": datetime.fromtimestamp(
-                float(data.sent_at[train_rows].min()), UTC
+                float(data.starts[train_rows].min()),
+                UTC,
             ).isoformat(),
             "test": len(test_rows),
+            "test_episodes": len(first_test),
             "train_until": datetime.fromtimestamp(
-                float(data.sent_at[train_rows].max()), UTC
+                float(data.starts[train_rows].max()),
+                UTC,
             ).isoformat(),
-            "outcome_rate_train": round(float(y[train_rows].mean()), 4),
-            "outcome_rate_test": round(float(y_test.mean()), 4),
+            "outcome_rate_train": round(float(y[first_train].mean()), 4),
+            "outcome_rate_test": round(float(y_first.mean()), 4),
         },
-        "quality": [asdict(q) for q in compared],
-        "calibration_by_band": [
-            {**asdict(row), "gap_pp": row.gap_pp}
-            for row in evaluation.calibration_by_band(
-                y_test,
-                probability,
-                band,
-                order_of_bands,
-                None if data.true_risk is None else data.true_risk[test_rows],
-            )
-        ],
+        # The first notification is where triage acts: the card's headline figures.
+        "quality": first["quality"],
+        "calibration_by_band": first["calibration_by_band"],
+        "moments": moments,
         "fairness": [row.as_dict() for row in fairness_rows],
         "everyone": everyone.as_dict(),
         "fairness_findings": evaluation.fairness_gaps(fairness_rows, everyone),
         "band_policy": {level.value: share for level, share in BAND_SHARES.items()},
+        "calibration_method": (
+            "isotonic regression on the training totals, each pooled block's rate with one"
+            " outcome and one non-outcome added (Laplace's rule): no probability is 0 or 1"
+        ),
+        "points_directions": {
+            f.name: {1: "never falls", -1: "never rises", 0: "free"}[f.direction] for f in FACTORS
+        },
     }
     provenance = {
         "trained_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
@@ -267,9 +354,11 @@ def train(
         "log_odds_per_point": card.log_odds_per_point,
         "label": label,
         "code_version": __version__,
-        "git_commit": _git_commit(),
+        **code_state(),
         "python": platform.python_version(),
-        "libraries": {lib: metadata.version(lib) for lib in ("scikit-learn", "numpy", "pandas")},
+        "libraries": {
+            lib: metadata.version(lib) for lib in ("scikit-learn", "numpy", "pandas", "scipy")
+        },
     }
     return ScoredModel(
         name=name,
@@ -282,11 +371,20 @@ def train(
     )
 
 
-def _git_commit() -> str | None:
+def code_state() -> dict[str, Any]:
+    """The commit the code was at and whether the working tree had uncommitted changes to
+    what decides a model (the package, the rules): a model is only as traceable as both."""
+    commit = _git("rev-parse", "HEAD")
+    changes = _git("status", "--porcelain", "--", "triage", "rules", "pyproject.toml")
+    return {
+        "git_commit": commit,
+        "uncommitted_changes": None if changes is None else bool(changes.strip()),
+    }
+
+
+def _git(*args: str) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
+        out = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip()
