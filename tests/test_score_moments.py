@@ -164,3 +164,16 @@ def test_training_from_uncommitted_code_is_refused(
     assert result.exit_code == 1
     assert "uncommitted changes" in result.output and "--allow-uncommitted" in result.output
     assert not (tmp_path / "models" / "x").exists()
+
+
+def test_a_model_can_be_judged_afresh_on_a_city_it_never_saw(tmp_path: Path) -> None:
+    folder = tmp_path / "fresh"
+    city = generate_city(months=14, scale=0.5, seed=41)
+    submitted(city.records)
+    write_city(city, folder)
+    shipped = RULES.parent / "models" / "synthetic-city"
+    result = CliRunner().invoke(app, ["model-card", str(shipped), "--evaluate", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"Judged afresh on `{folder}`" in result.output
+    assert "### At the first notification, still missing" in result.output
+    assert "gradient boosting (reference)" in result.output

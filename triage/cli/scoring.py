@@ -57,13 +57,34 @@ def train(
 
 
 @app.command("model-card")
-def model_card(folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)]) -> None:
+def model_card(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    evaluate: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            file_okay=False,
+            help="Judge the model afresh on this labelled history (notifications.jsonl and"
+            " truth.csv), e.g. a synthetic city it never saw, instead of its stored figures",
+        ),
+    ] = None,
+    label: Annotated[str, typer.Option(help="The truth.csv column to judge against")] = "outcome",
+) -> None:
     """Print a model's card: what it is, its data, versions and measured quality."""
+    import dataclasses
+
     from triage.scoring import card
     from triage.scoring.model import ScoredModel
+    from triage.scoring.training import evaluate as judge
+    from triage.scoring.training import load_training_data
 
     try:
         model = ScoredModel.load(folder)
     except TriageError as exc:
         raise fail(str(exc)) from None
+    if evaluate is not None:
+        with console.status(f"judging {model.version} on {evaluate}"):
+            history = load_training_data(evaluate, label=label)
+            metrics = {**model.metrics, **judge(model, history)}
+        model = dataclasses.replace(model, metrics=metrics)
     print(card.render(model))

@@ -88,6 +88,18 @@ def _points(model: ScoredModel) -> list[str]:
         for level in factor.levels:
             if level in table:
                 lines.append(f"| {factor.name} | {factor.meaning} | {level} | {table[level]} |")
+    idle = [
+        f.name for f in FACTORS if f.name in model.points and not any(model.points[f.name].values())
+    ]
+    if idle:
+        lines += [
+            "",
+            f"Scoring nothing at any level: {', '.join(idle)}. In this data they add nothing"
+            " beyond the other factors (recent episodes carry what days since the last one"
+            " would); the constraint keeps them at zero rather than giving points that run"
+            " against the risk they measure. They stay, so a retrain on local data can weigh"
+            " them.",
+        ]
     return [*lines, ""]
 
 
@@ -113,7 +125,15 @@ def _bands(model: ScoredModel) -> list[str]:
 def _quality(m: dict[str, Any]) -> list[str]:
     split = m["split"]
     lines = ["## Quality at the moment of decision (time-ordered split, not random)", ""]
-    if split.get("warm_up"):
+    if m.get("evaluated_on"):
+        lines += [
+            f"**Judged afresh on `{m['evaluated_on']}`** (SHA-256"
+            f" `{m.get('evaluated_data_sha256')}`), a history it was not trained on: the"
+            " figures below are on that history's later decisions, with gradient boosting"
+            " fitted on its earlier ones as the reference.",
+            "",
+        ]
+    elif split.get("warm_up"):
         lines += [
             f"The earliest {split['warm_up']} decisions (before {split['train_from']}) are"
             " history only: history features look back a year, so early episodes would see less"
@@ -191,8 +211,8 @@ def _calibration(m: dict[str, Any]) -> list[str]:
             lines += _calibration_table(moment, moments[moment]["calibration_by_band"])
     lines += [
         "A band is calibrated when its predicted rate is within 2 points of the observed rate,"
-        " or inside the observed rate's 95% interval (the margin chance alone gives, which is"
-        " wide in a small band).",
+        " or within its sampling margin: how far the observed rate would stray by chance"
+        " alone, 19 times in 20, if the prediction were exactly right (wide in a small band).",
     ]
     return [*lines, ""]
 

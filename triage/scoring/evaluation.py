@@ -6,6 +6,7 @@ and, for fairness, a group label per row, so each can be checked by hand on smal
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -73,15 +74,27 @@ class BandCalibration:
         return round(abs(self.predicted - self.observed) * 100, 2)
 
     @property
+    def sampling_margin_pp(self) -> float | None:
+        """How far the observed rate would stray from the prediction by chance alone, 19 times
+        in 20, if the prediction were exactly right (points)."""
+        if not self.count:
+            return None
+        p = self.predicted
+        return round(196 * math.sqrt(p * (1 - p) / self.count), 2)
+
+    @property
     def calibrated(self) -> bool:
-        """Within 2 points, or the prediction inside the observed rate's sampling interval."""
-        if self.count == 0:
-            return True
-        inside = (self.observed_low or 0.0) <= self.predicted <= (self.observed_high or 1.0)
-        return self.gap_pp <= 2.0 or inside
+        """Within 2 points, or within the band's sampling margin."""
+        margin = self.sampling_margin_pp
+        return margin is None or self.gap_pp <= max(2.0, margin)
 
     def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "gap_pp": self.gap_pp, "calibrated": self.calibrated}
+        return {
+            **asdict(self),
+            "gap_pp": self.gap_pp,
+            "sampling_margin_pp": self.sampling_margin_pp,
+            "calibrated": self.calibrated,
+        }
 
 
 def calibration_by_band(

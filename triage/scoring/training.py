@@ -266,49 +266,16 @@ def train(
     unrounded = card.unrounded_proba(levels)
     boosted_p = boosted.predict_proba(numeric)[:, 1]
     band = np.array([model.band_of(int(t)).value for t in totals])
-    order_of_bands = [g.value for g in reversed(RiskGrade)]
     rng = np.random.default_rng(seed)
 
-    def judged(rows: np.ndarray) -> dict[str, Any]:
-        outcome = y[rows]
-        if len(rows) == 0 or outcome.min() == outcome.max():
-            return {"count": len(rows), "quality": [], "calibration_by_band": []}
-        compared = [
-            evaluation.quality("points score", outcome, probability[rows], rng=rng),
-            evaluation.quality("logistic regression, unrounded", outcome, unrounded[rows]),
-            evaluation.quality(BOOSTED, outcome, boosted_p[rows]),
-        ]
-        if data.true_risk is not None:
-            compared.append(evaluation.quality(GROUND_TRUTH, outcome, data.true_risk[rows]))
-        return {
-            "count": len(rows),
-            "outcome_rate": round(float(outcome.mean()), 4),
-            "quality": [asdict(q) for q in compared],
-            "calibration_by_band": [
-                row.as_dict()
-                for row in evaluation.calibration_by_band(
-                    outcome,
-                    probability[rows],
-                    band[rows],
-                    order_of_bands,
-                    None if data.true_risk is None else data.true_risk[rows],
-                )
-            ],
-        }
-
-    moments = {label_: judged(rows) for label_, rows in _moments(data, test_rows).items()}
+    predictions = {
+        "points score": probability,
+        "logistic regression, unrounded": unrounded,
+        BOOSTED: boosted_p,
+    }
+    judged = _judged(data, test_rows, predictions, band, rng)
     first_test = _moments(data, test_rows)["first notification"]
-    groups = data.groups.iloc[first_test]
-    y_first, high = y[first_test], band[first_test] == RiskGrade.HIGH.value
-    fairness_rows = [
-        row
-        for kind in groups.columns
-        for row in evaluation.fairness(
-            kind, groups[kind].to_numpy(), y_first, probability[first_test], high
-        )
-    ]
-    everyone = evaluation.overall(y_first, probability[first_test], high)
-    first = moments["first notification"]
+    y_first = y[first_test]
     metrics = {
         "split": {
             "warm_up": len(warm_up_rows),
@@ -327,13 +294,7 @@ def train(
             "outcome_rate_train": round(float(y[first_train].mean()), 4),
             "outcome_rate_test": round(float(y_first.mean()), 4),
         },
-        # The first notification is where triage acts: the card's headline figures.
-        "quality": first["quality"],
-        "calibration_by_band": first["calibration_by_band"],
-        "moments": moments,
-        "fairness": [row.as_dict() for row in fairness_rows],
-        "everyone": everyone.as_dict(),
-        "fairness_findings": evaluation.fairness_gaps(fairness_rows, everyone),
+        **judged,
         "band_policy": {level.value: share for level, share in BAND_SHARES.items()},
         "calibration_method": (
             "isotonic regression on the training totals, each pooled block's rate with one"
@@ -369,6 +330,99 @@ def train(
         provenance=provenance,
         metrics=metrics,
     )
+
+
+def _judged(
+    data: TrainingData,
+    test_rows: np.ndarray,
+    predictions: dict[str, np.ndarray],
+    band: np.ndarray,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """Quality and calibration at each moment, and fairness at the first notification, of the
+    points score (`predictions["points score"]`, banded by `band`) beside the references."""
+    y = data.outcome
+    order_of_bands = [g.value for g in reversed(RiskGrade)]
+    probability = predictions["points score"]
+
+    def at(rows: np.ndarray) -> dict[str, Any]:
+        outcome = y[rows]
+        if len(rows) == 0 or outcome.min() == outcome.max():
+            return {"count": len(rows), "quality": [], "calibration_by_band": []}
+        compared = [
+            evaluation.quality(name, outcome, p[rows], rng=rng if k == 0 else None)
+            for k, (name, p) in enumerate(predictions.items())
+        ]
+        if data.true_risk is not None:
+            compared.append(evaluation.quality(GROUND_TRUTH, outcome, data.true_risk[rows]))
+        return {
+            "count": len(rows),
+            "outcome_rate": round(float(outcome.mean()), 4),
+            "quality": [asdict(q) for q in compared],
+            "calibration_by_band": [
+                row.as_dict()
+                for row in evaluation.calibration_by_band(
+                    outcome,
+                    probability[rows],
+                    band[rows],
+                    order_of_bands,
+                    None if data.true_risk is None else data.true_risk[rows],
+                )
+            ],
+        }
+
+    moments = {name: at(rows) for name, rows in _moments(data, test_rows).items()}
+    first = _moments(data, test_rows)["first notification"]
+    groups = data.groups.iloc[first]
+    high = band[first] == RiskGrade.HIGH.value
+    rows = [
+        row
+        for kind in groups.columns
+        for row in evaluation.fairness(
+            kind, groups[kind].to_numpy(), y[first], probability[first], high
+        )
+    ]
+    everyone = evaluation.overall(y[first], probability[first], high)
+    return {
+        # The first notification is where triage acts: the card's headline figures.
+        "quality": moments["first notification"]["quality"],
+        "calibration_by_band": moments["first notification"]["calibration_by_band"],
+        "moments": moments,
+        "fairness": [row.as_dict() for row in rows],
+        "everyone": everyone.as_dict(),
+        "fairness_findings": evaluation.fairness_gaps(rows, everyone),
+    }
+
+
+def evaluate(model: ScoredModel, data: TrainingData, *, seed: int = 7) -> dict[str, Any]:
+    """A trained model judged on another history (a city it never saw): at each moment, beside
+    gradient boosting fitted on that history's earlier episodes and, for a synthetic city, its
+    ground truth. The test decisions are the history's later ones, as in training."""
+    _warm_up, train_rows, test_rows = split(data.starts)
+    numeric = _numeric(data.facts)
+    boosted = HistGradientBoostingClassifier(random_state=seed, max_iter=200, learning_rate=0.05)
+    boosted.fit(
+        numeric.iloc[train_rows], data.outcome[train_rows], sample_weight=data.weight[train_rows]
+    )
+    scores = [model.score(fact) for fact in data.facts]
+    predictions = {
+        "points score": np.array([score.probability for score in scores]),
+        BOOSTED: boosted.predict_proba(numeric)[:, 1],
+    }
+    band = np.array([score.band.value for score in scores])
+    judged = _judged(data, test_rows, predictions, band, np.random.default_rng(seed))
+    first = _moments(data, test_rows)["first notification"]
+    return {
+        **judged,
+        "evaluated_on": data.source,
+        "evaluated_data_sha256": data.data_hash,
+        "split": {
+            **model.metrics.get("split", {}),
+            "test": len(test_rows),
+            "test_episodes": len(first),
+            "outcome_rate_test": round(float(data.outcome[first].mean()), 4),
+        },
+    }
 
 
 def code_state() -> dict[str, Any]:
