@@ -27,7 +27,7 @@ from triage.synth.mess import Registry, recorded_children, register
 from triage.synth.population import BURN_IN_DAYS, YEAR_DAYS, Population, populate
 from triage.synth.records import EpisodeText, Recorded, Sending, compose
 from triage.synth.reporting import Reports, report
-from triage.synth.risk import Risk, assess, earlier_flagged
+from triage.synth.risk import Risk, assess, days_since_previous, earlier_flagged
 
 _EXPLOITATION_CODES = frozenset(i.value for i in EXPLOITATION_INDICATORS)
 
@@ -143,6 +143,7 @@ def generate_city(
         age=age,
         looked_after=population.looked_after[child],
         recent=timeline.recent[reports.episode],
+        days_since_last=days_since_previous(child, timeline.last_seen[reports.episode]),
     )
     text = _text(streams[5], population, child, ticks)
     registry = register(streams[6], population, home_authority)

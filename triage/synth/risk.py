@@ -45,7 +45,7 @@ _VULNERABILITY_CODES = frozenset(
 # Weights on the logit scale. Assumption: chosen so the outcome's base rate is about 15% and
 # what a notification and its history show carries most of the risk; the hidden state's own
 # weight is small (it mostly acts through what it makes visible).
-_BASE = -4.2
+_BASE = -4.6
 # What the notification and its history show.
 _PER_EXPLOITATION_TICK = 0.4  # up to 4
 _EARLIER_EXPLOITATION = 0.45  # per log(1 + earlier episodes with an exploitation indicator)
@@ -56,6 +56,11 @@ _PER_DOUBLING_OF_HOURS = 0.55
 _YOUNG = 0.7  # under 12
 _LOOKED_AFTER = 0.35
 _RECENT = 0.35  # per log(1 + episodes in the last 90 days)
+# Structure an additive score cannot capture exactly (so that comparing it with gradient
+# boosting means something): exploitation weighs more the younger the child, and a child who
+# goes missing again within a week of the last episode is at more risk the more often they go.
+_EXPLOITATION_UNDER_15 = 0.3  # more per exploitation tick, under 15
+_BACK_WITHIN_A_WEEK = 0.45  # per log(1 + episodes in 90 days), if the last was under 7 days ago
 # Hidden.
 _VULNERABILITY = 0.25
 _EXPLOITED = {"cse": 0.45, "cce": 0.35, "none": 0.0}
@@ -94,6 +99,19 @@ def averaged_over_luck(logit: np.ndarray, luck: float = _LUCK) -> np.ndarray:
     return np.asarray(logistic(shifted) @ _WEIGHTS / np.sqrt(np.pi))
 
 
+def days_since_previous(child: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """For each episode, days since the same child's previous episode (by `seen`, in seconds);
+    infinite for a child's first."""
+    order = np.lexsort((seen, child))
+    ordered_child, ordered_seen = child[order], seen[order].astype(float)
+    gap = np.full(len(order), np.inf)
+    same = ordered_child[1:] == ordered_child[:-1]
+    gap[1:][same] = (ordered_seen[1:] - ordered_seen[:-1])[same] / 86_400.0
+    out = np.empty(len(order))
+    out[order] = gap
+    return out
+
+
 def earlier_flagged(flag: np.ndarray, child: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """For each episode, how many of the same child's earlier episodes (by `seen`) are flagged."""
     order = np.lexsort((seen, child))
@@ -118,11 +136,13 @@ def assess(
     age: np.ndarray,
     looked_after: np.ndarray,
     recent: np.ndarray,
+    days_since_last: np.ndarray | None = None,
 ) -> Risk:
     """Work out true risk and draw the outcome, then the police grade and classification.
 
     `earlier_exploitation` counts the child's earlier reported episodes carrying an
-    exploitation indicator (what the service's history shows).
+    exploitation indicator (what the service's history shows); `days_since_last` is the time
+    since the child's previous reported episode (infinite for a first one).
     """
     n = len(indicators)
     exploitation_ticks = np.array(
@@ -134,6 +154,7 @@ def assess(
         [min(sum(code in _VULNERABILITY_CODES for code in codes), 2) for codes in indicators]
     )
     exploited = np.array([_EXPLOITED[str(k)] for k in exploitation])
+    since = np.full(n, np.inf) if days_since_last is None else days_since_last
     visible = (
         _PER_EXPLOITATION_TICK * exploitation_ticks
         + _EARLIER_EXPLOITATION * np.log1p(earlier_exploitation)
@@ -144,6 +165,8 @@ def assess(
         + _YOUNG * (age < 12)
         + _LOOKED_AFTER * looked_after
         + _RECENT * np.log1p(recent)
+        + _EXPLOITATION_UNDER_15 * exploitation_ticks * (age < 15)
+        + _BACK_WITHIN_A_WEEK * np.log1p(recent) * (since < 7)
     )
     hidden = _VULNERABILITY * vulnerability + exploited
     true_risk = averaged_over_luck(_BASE + visible + hidden) if n else np.zeros(0)
