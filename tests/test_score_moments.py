@@ -24,6 +24,7 @@ from triage.scoring.scorecard import PointsScorecard, capped_calibration
 from triage.scoring.training import (
     FIRST,
     LATER,
+    REVET,
     TrainingData,
     code_state,
     load_training_data,
@@ -55,7 +56,7 @@ def test_every_version_is_a_decision_with_what_was_known_when_it_was_sent(
     open_first = 0
     for rows in by_episode.values():
         assert history.moment[rows[0]] == FIRST
-        assert all(history.moment[k] == LATER for k in rows[1:])
+        assert all(history.moment[k] in (LATER, REVET) for k in rows[1:])
         assert history.weight[rows].sum() == pytest.approx(1.0)
         assert len({history.starts[k] for k in rows}) == 1
         first = history.facts[rows[0]]
@@ -73,6 +74,10 @@ def test_every_version_is_a_decision_with_what_was_known_when_it_was_sent(
         and not history.facts[rows[-1]]["still_missing"]
     ]
     assert closing
+    # Re-vets as time passed: still missing (as known) past the rules' 24 and 72 hours.
+    revets = [history.facts[k] for k in range(len(references)) if history.moment[k] == REVET]
+    assert revets and all(f["still_missing"] and f["hours_missing"] >= 24 for f in revets)
+    assert any(f["hours_missing"] >= 72 for f in revets)
 
 
 def test_the_split_keeps_an_episodes_versions_on_one_side(history: TrainingData) -> None:

@@ -141,7 +141,8 @@ def _quality(m: dict[str, Any]) -> list[str]:
             "",
         ]
     lines += [
-        f"Every version police sent is a decision the service made, judged as of its sending."
+        "Every version police sent, and every re-vet as an open episode passed an hours"
+        " threshold of the rules, is a decision the service made, judged as of its moment."
         f" Trained on {split['train']} decisions ({split.get('train_episodes', '?')} episodes,"
         f" to {split['train_until']}), tested on the latest {split['test']}"
         f" ({split.get('test_episodes', '?')} episodes). Outcome rate at the first"
@@ -154,9 +155,7 @@ def _quality(m: dict[str, Any]) -> list[str]:
         if not judged.get("quality"):
             continue
         lines += [
-            f"### At the {moment} ({judged.get('count', '?')} decisions)"
-            if moment != "every decision"
-            else f"### Every decision ({judged.get('count', '?')})",
+            f"### {_HEADINGS.get(moment, moment)} ({judged.get('count', '?')} decisions)",
             "",
             "| model | AUC | Brier |",
             "|---|---|---|",
@@ -178,6 +177,15 @@ def _quality(m: dict[str, Any]) -> list[str]:
         " is the gap to it. Intervals are 95%, from resampling the test decisions.",
     ]
     return [*lines, ""]
+
+
+_HEADINGS = {
+    "first notification": "At the first notification",
+    "first notification, still missing": "At the first notification, still missing",
+    "later versions": "At later versions",
+    "re-vets as time passed": "At re-vets as time passed (still missing at 24 or 72 hours)",
+    "every decision": "Every decision",
+}
 
 
 def _shares(quality: list[dict[str, Any]]) -> list[str]:
@@ -206,7 +214,12 @@ def _calibration(m: dict[str, Any]) -> list[str]:
         "first notification": {"calibration_by_band": m["calibration_by_band"]}
     }
     lines = ["## Calibration and reach by band (test decisions)", ""]
-    for moment in ("first notification", "first notification, still missing", "later versions"):
+    for moment in (
+        "first notification",
+        "first notification, still missing",
+        "later versions",
+        "re-vets as time passed",
+    ):
         if moment in moments and moments[moment].get("calibration_by_band"):
             lines += _calibration_table(moment, moments[moment]["calibration_by_band"])
     lines += [
@@ -220,7 +233,7 @@ def _calibration(m: dict[str, Any]) -> list[str]:
 def _calibration_table(moment: str, rows: list[dict[str, Any]]) -> list[str]:
     known = any(row.get("true_risk") is not None for row in rows)
     lines = [
-        f"### At the {moment}",
+        f"### {_HEADINGS.get(moment, moment)}",
         "",
         "| band | cases | share | predicted | observed | gap (points) | sampling margin (95%)"
         + (" | mean true risk" if known else "")

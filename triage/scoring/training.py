@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from triage import __version__
 from triage.analysis.groups import age_band
+from triage.decisions.revet import due
 from triage.intake import load_file
 from triage.notification import Notification
 from triage.notification.fields import postcode_district
@@ -58,6 +59,8 @@ BAND_SHARES = {RiskGrade.HIGH: 0.10, RiskGrade.MEDIUM: 0.35, RiskGrade.LOW: 0.70
 
 FIRST = "first notification"
 LATER = "later version"
+REVET = "re-vet as time passed"
+_EVER = datetime(9999, 1, 1, tzinfo=UTC)  # every threshold crossing there has been
 
 
 @dataclass
@@ -67,15 +70,15 @@ class TrainingData:
 
     facts: list[dict[str, Any]]
     outcome: np.ndarray
-    sent_at: np.ndarray
+    sent_at: np.ndarray  # when each decision was made (a version sent, a threshold crossed)
     groups: pd.DataFrame
     true_risk: np.ndarray | None
     data_hash: str
     source: str
     references: np.ndarray  # each row's police reference (its episode)
-    moment: np.ndarray  # FIRST or LATER
+    moment: np.ndarray  # FIRST, LATER or REVET
     starts: np.ndarray
-    weight: np.ndarray  # 1 / the episode's number of versions
+    weight: np.ndarray  # 1 / the episode's number of decisions
 
     @property
     def still_missing(self) -> np.ndarray:
@@ -98,35 +101,51 @@ def load_training_data(
         load_file(database, notifications_path)
         vetter = create_vetter(store_settings)
         with database.reading() as session:
-            payloads = session.scalars(
-                select(NotificationVersion.payload).order_by(
+            stored = session.execute(
+                select(NotificationVersion.id, NotificationVersion.payload).order_by(
                     NotificationVersion.sent_at,
                     NotificationVersion.episode_id,
                     NotificationVersion.version,
                 )
             ).all()
-            notifications = [
-                Notification.model_validate(p) for p in payloads if p["police_reference"] in truth
+            kept = [(i, p) for i, p in stored if p["police_reference"] in truth]
+            by_id = {i: Notification.model_validate(p) for i, p in kept}
+            # Each decision as the service made it: every version as of when it was sent, and
+            # every re-vet as time passed (an open version crossing an hours threshold of the
+            # rules before police sent anything newer), as of that moment.
+            decisions = [(by_id[i], by_id[i].sent_at, "") for i, _p in kept]
+            thresholds = vetter.rulebook.current.hour_thresholds
+            decisions += [
+                (by_id[d.version_id], d.as_of, REVET)
+                for d in due(session, thresholds, as_of=_EVER)
+                if d.version_id in by_id
             ]
-            # Each decision as the service made it: as of when that version was sent.
-            facts = prepare(session, notifications, vetter).facts
+            decisions.sort(key=lambda d: (d[1], d[0].police_reference))
+            notifications = [n for n, _moment, _kind in decisions]
+            moments = [moment for _n, moment, _kind in decisions]
+            facts = prepare(session, notifications, vetter, moments=moments).facts
         database.dispose()
     rows = [truth[n.police_reference] for n in notifications]
     teams = vetter.rulebook.current.teams
     first_sent: dict[str, float] = {}
-    versions: dict[str, int] = {}
+    count: dict[str, int] = {}
     for n in notifications:
-        first_sent.setdefault(n.police_reference, n.sent_at.timestamp())
-        versions[n.police_reference] = versions.get(n.police_reference, 0) + 1
+        first_sent[n.police_reference] = min(
+            first_sent.get(n.police_reference, n.sent_at.timestamp()), n.sent_at.timestamp()
+        )
+        count[n.police_reference] = count.get(n.police_reference, 0) + 1
     seen: set[str] = set()
     moment = []
-    for n in notifications:
+    for n, _when, kind in decisions:
+        if kind:
+            moment.append(kind)
+            continue
         moment.append(LATER if n.police_reference in seen else FIRST)
         seen.add(n.police_reference)
     return TrainingData(
         facts=facts,
         outcome=np.array([_flag(r[label]) for r in rows], dtype=int),
-        sent_at=np.array([n.sent_at.timestamp() for n in notifications]),
+        sent_at=np.array([when.timestamp() for when in moments]),
         groups=pd.DataFrame(
             {
                 "sex": [n.child.sex.value for n in notifications],
@@ -146,7 +165,7 @@ def load_training_data(
         references=np.array([n.police_reference for n in notifications]),
         moment=np.array(moment),
         starts=np.array([first_sent[n.police_reference] for n in notifications]),
-        weight=np.array([1.0 / versions[n.police_reference] for n in notifications]),
+        weight=np.array([1.0 / count[n.police_reference] for n in notifications]),
     )
 
 
@@ -221,6 +240,7 @@ MOMENTS = (
     "first notification",
     "first notification, still missing",
     "later versions",
+    "re-vets as time passed",
     "every decision",
 )
 
@@ -231,6 +251,7 @@ def _moments(data: TrainingData, rows: np.ndarray) -> dict[str, np.ndarray]:
         "first notification": rows[moment == FIRST],
         "first notification, still missing": rows[(moment == FIRST) & missing],
         "later versions": rows[moment == LATER],
+        "re-vets as time passed": rows[moment == REVET],
         "every decision": rows,
     }
 

@@ -133,8 +133,14 @@ class Prepared:
 Exploited = dict[int, list[tuple[int, datetime, datetime, datetime | None]]]
 
 
-def prepare(session: Session, notifications: Sequence[Notification], vetter: Vetter) -> Prepared:
-    """The facts for every notification, each as of when it was sent, against the store."""
+def prepare(
+    session: Session,
+    notifications: Sequence[Notification],
+    vetter: Vetter,
+    moments: Sequence[datetime] | None = None,
+) -> Prepared:
+    """The facts for every notification, each as of when it was sent (or as of its moment in
+    `moments`: a re-vet as time passes), against the store as it was known then."""
     index = IdentityIndex.load(session)
     episodes = episodes_frame(session)
     exploited = exploitation_by_child(episodes)
@@ -146,6 +152,7 @@ def prepare(session: Session, notifications: Sequence[Notification], vetter: Vet
         edges=edges_frame(session),
         companions_of=index.companions_of,
         exploited_among=lambda _linked: exploited,
+        moments=moments,
     )
 
 
@@ -158,11 +165,13 @@ def prepare_from(
     edges: pd.DataFrame,
     companions_of: Callable[[Notification], set[int]],
     exploited_among: Callable[[set[int]], Exploited],
+    moments: Sequence[datetime] | None = None,
 ) -> Prepared:
     """The facts for notifications whose (child id, episode id) are known, each as of when it
     was sent, from history frames holding at least those children's episodes and links.
     `exploited_among` gives the exploitation-flagged versions of the linked children."""
     ruleset = vetter.rulebook.current
+    when = list(moments) if moments is not None else [n.sent_at for n in notifications]
     targets = targets_frame(
         [
             (
@@ -170,7 +179,7 @@ def prepare_from(
                 child if child is not None else NO_CHILD,
                 n.episode.last_seen_at,
                 episode,
-                n.sent_at,
+                when[k],
             )
             for k, (n, (child, episode)) in enumerate(zip(notifications, located, strict=True))
         ]
@@ -184,7 +193,7 @@ def prepare_from(
     exploited = exploited_among(set().union(*linked_of))
     facts, suggested = [], []
     rows = zip(*(columns[name] for name in SCALAR_FEATURES), strict=True)
-    for n, linked, row in zip(notifications, linked_of, rows, strict=True):
+    for n, moment, linked, row in zip(notifications, when, linked_of, rows, strict=True):
         history = dict(zip(SCALAR_FEATURES, row, strict=True))
         if history[_DAYS_SINCE] != history[_DAYS_SINCE]:  # NaN: no earlier episode, so unknown
             del history[_DAYS_SINCE]
@@ -193,12 +202,12 @@ def prepare_from(
             build_fact(
                 n,
                 history,
-                as_of=n.sent_at,
+                as_of=moment,
                 ruleset=ruleset,
                 home_authority=vetter.home_authority,
                 linked_exploited_children=len(
                     exploited_as_known(
-                        [row for c in linked for row in exploited.get(c, ())], n.sent_at
+                        [row for c in linked for row in exploited.get(c, ())], moment
                     )
                 ),
                 suggested=found,
