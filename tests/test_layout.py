@@ -89,7 +89,9 @@ IMPORTS = {
     "rapidfuzz": "rapidfuzz",
     "rich": "rich",
     "scikit-learn": "sklearn",
+    "scipy": "scipy",
     "sqlalchemy": "sqlalchemy",
+    "statsmodels": "statsmodels",
     "typer": "typer",
     "uvicorn": "uvicorn",
 }

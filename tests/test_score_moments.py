@@ -19,17 +19,10 @@ from privacy import submitted
 from typer.testing import CliRunner
 
 from triage.cli import app
+from triage.scoring.examples import FIRST, LATER, REVET, TrainingData, load_training_data
 from triage.scoring.factors import BY_NAME, FACTORS, FALLS, RISES, Factor
 from triage.scoring.scorecard import PointsScorecard, capped_calibration
-from triage.scoring.training import (
-    FIRST,
-    LATER,
-    REVET,
-    TrainingData,
-    code_state,
-    load_training_data,
-    split,
-)
+from triage.scoring.training import code_state, split
 from triage.settings import get_settings
 from triage.synth import generate_city, write_city
 

@@ -18,9 +18,10 @@ from factories import notification
 from triage.notification.vocabulary import RiskGrade
 from triage.rules.book import baseline_fact, example_fact
 from triage.scoring import card, evaluation
+from triage.scoring.examples import TrainingData, load_training_data
 from triage.scoring.factors import BY_NAME, FACTORS
 from triage.scoring.model import ModelError, ScoredModel
-from triage.scoring.training import TrainingData, load_training_data, split, train
+from triage.scoring.training import split, train
 from triage.settings import get_settings
 from triage.store.tables import DecisionRecord
 from triage.synth import generate_city, write_city

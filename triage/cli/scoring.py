@@ -32,8 +32,9 @@ def train(
     """Train the points score on a labelled history; write the artefact and its model card.
     Refuses code with uncommitted changes: a model must be traceable to the commit it names."""
     from triage.scoring import card
+    from triage.scoring.examples import load_training_data
     from triage.scoring.model import CARD, ScoredModel
-    from triage.scoring.training import code_state, load_training_data
+    from triage.scoring.training import code_state
     from triage.scoring.training import train as fit
 
     if code_state()["uncommitted_changes"] and not allow_uncommitted:
@@ -74,9 +75,9 @@ def model_card(
     import dataclasses
 
     from triage.scoring import card
+    from triage.scoring.examples import load_training_data
     from triage.scoring.model import ScoredModel
     from triage.scoring.training import evaluate as judge
-    from triage.scoring.training import load_training_data
 
     try:
         model = ScoredModel.load(folder)

@@ -11,6 +11,7 @@ from triage.scoring.model import ScoredModel
 # The goals the card reports against (from the scored-model issue).
 AUC_SHARE_OF_TRUTH = 0.97
 AUC_SHARE_OF_BOOSTED = 0.98
+FAIRNESS_MINIMUM = 30  # decisions in a group before its error rates are judged
 CALIBRATION_GAP_PP = 2.0
 # The names the training step gives the reference models in the quality table.
 GROUND_TRUTH = "ground truth (the best possible)"
@@ -263,18 +264,22 @@ def _fairness(m: dict[str, Any]) -> list[str]:
     lines = [
         "## Fairness (test decisions at the first notification, at the high band)",
         "",
+        "Rates with their 95% Wilson intervals; groups under"
+        f" {FAIRNESS_MINIMUM} decisions are too few to judge.",
+        "",
         "| group | cases | flagged high | false positive rate | false negative rate |"
         " predicted | observed |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in [everyone, *m["fairness"]]:
         name = "everyone" if row["kind"] == "everyone" else f"{row['kind']}: {row['group']}"
+        few = row["kind"] != "everyone" and row["count"] < FAIRNESS_MINIMUM
         cells = [
             name,
             str(row["count"]),
             f"{row['flagged_high']:.1%}",
-            _rate(row["false_positive_rate"]),
-            _rate(row["false_negative_rate"]),
+            _with_interval(row["false_positive_rate"], row.get("false_positive_interval"), few),
+            _with_interval(row["false_negative_rate"], row.get("false_negative_interval"), few),
             f"{row['predicted']:.1%}",
             f"{row['observed']:.1%}",
         ]
@@ -285,6 +290,15 @@ def _fairness(m: dict[str, Any]) -> list[str]:
         "- None: no group's rates differ from the rest's beyond their 95% intervals."
     ]
     return [*lines, ""]
+
+
+def _with_interval(value: float | None, interval: Any, too_few: bool) -> str:
+    if too_few:
+        return "too few to judge"
+    if value is None or not interval:
+        return _rate(value)
+    low, high = interval
+    return f"{value:.1%} ({low:.1%} to {high:.1%})"
 
 
 def _rate(value: float | None) -> str:
