@@ -122,10 +122,10 @@ def _payloads(count: int) -> list[bytes]:
 
 
 def _load_file(path: Path) -> None:
-    if path.exists() and sum(1 for _ in path.open()) >= LOAD_RECORDS:
+    if path.exists() and sum(1 for _ in path.open()) == LOAD_RECORDS:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    city = generate_city(months=60, scale=6.7, seed=5)
+    city = generate_city(months=60, scale=6.8, seed=5)  # a little over 100,000 records
     with path.open("w") as handle:
         for record in city.records[:LOAD_RECORDS]:
             handle.write(json.dumps(record) + "\n")

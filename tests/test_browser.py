@@ -69,6 +69,7 @@ def service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> Iterat
             ("sam", "Sam Patel", "mash_worker"),
             ("chris", "Chris Evans", "admin"),
             ("police", "West Midlands Police feed", "police_feed"),
+            ("ana", "Ana Lytic", "analyst"),
         ]:
             session.add(
                 UserRecord(
@@ -176,12 +177,56 @@ def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
     _accessible(admin)
 
 
-def test_a_police_feed_credential_cannot_open_the_pages(browser: Any, service: str) -> None:
+def test_a_police_feed_has_a_home_with_sign_out_but_no_child_s_pages(
+    browser: Any, service: str
+) -> None:
     page = browser.new_context().new_page()
     _sign_in(page, service, "police")
-    assert page.get_by_role("heading", name="There are no pages for your role").is_visible()
+    assert page.url == f"{service}/"
+    assert page.get_by_role("heading", name="West Midlands Police feed").is_visible()
+    assert page.get_by_role("heading", name="How to send notifications").is_visible()
+    assert "Nothing sent yet" in page.content()  # this feed's own receipts, none so far
+    _accessible(page)
     response = page.goto(f"{service}/queue")
     assert response is not None and response.status == 403
     assert page.get_by_role("heading", name="You cannot see this page").is_visible()
     assert "WEB-HIGH" not in page.content()
     _accessible(page)
+    page.goto(f"{service}/")
+    page.get_by_role("button", name="Sign out").click()
+    assert page.url.startswith(f"{service}/sign-in")
+
+
+def test_an_analyst_has_a_home_that_says_what_they_may_read(browser: Any, service: str) -> None:
+    page = browser.new_context(viewport={"width": 320, "height": 700}).new_page()
+    _sign_in(page, service, "ana")
+    assert page.get_by_role("heading", name="Analysis").is_visible()
+    assert "/api/v1/analytics/decisions" in page.content()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    wide = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert wide <= 0, "the page scrolls sideways at 320 px"
+    _accessible(page)
+
+
+def test_the_api_documentation_works_without_the_internet(browser: Any, service: str) -> None:
+    page = browser.new_context().new_page()
+    outside: list[str] = []
+
+    def only_here(route: Any) -> None:
+        if route.request.url.startswith(service):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_here)
+    page.goto(f"{service}/api/v1/docs")
+    title = page.locator(".swagger-ui .info .title")
+    title.wait_for(timeout=15_000)
+    assert "Missing children notification triage" in title.inner_text()
+    assert page.get_by_text("POST/api/v1/notifications", exact=False).first.is_visible() or (
+        page.locator(".opblock-summary-path", has_text="/api/v1/notifications").count() > 0
+    )
+    assert outside == []

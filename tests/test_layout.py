@@ -88,6 +88,7 @@ IMPORTS = {
     "pyyaml": "yaml",
     "rapidfuzz": "rapidfuzz",
     "rich": "rich",
+    "fastapi-offline": "fastapi_offline",
     "scikit-learn": "sklearn",
     "scipy": "scipy",
     "sqlalchemy": "sqlalchemy",

@@ -20,6 +20,7 @@ from triage.http.pages import (
     see_other,
 )
 from triage.http.problems import ProblemException
+from triage.intake import receipts
 from triage.store.tables import UserRecord
 
 router = APIRouter(include_in_schema=False)
@@ -92,11 +93,20 @@ def sign_out(request: Request, form: Form, session: SessionDep) -> Response:
 
 
 @router.get("/")
-def home(user: Annotated[UserRecord, Depends(page_user)]) -> Response:
+def home(
+    request: Request, session: SessionDep, user: Annotated[UserRecord, Depends(page_user)]
+) -> Response:
+    """Where each role starts: casework at the queue, admins at the audit trail, and the roles
+    that work through the API at a page of what they can use."""
     if Role(user.role) in CASEWORK:
         return see_other("/queue")
     if user.role == Role.ADMIN:
         return see_other("/audit")
+    if user.role == Role.POLICE_FEED:
+        rows, total = receipts.page_of(session, by=user, offset=0, limit=10)
+        return render(request, "home_police.html", user=user, receipts=rows, total=total)
+    if user.role == Role.ANALYST:
+        return render(request, "home_analyst.html", user=user)
     raise ProblemException(
         403,
         "forbidden",

@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
 from triage import __version__
@@ -37,7 +38,7 @@ from triage.errors import ConfigurationError, TriageError
 from triage.http import health, pages
 from triage.http.deps import Services
 from triage.http.problems import UNANSWERED, ProblemException
-from triage.http.security import CredentialsFirst, SecurityHeaders
+from triage.http.security import DOCS_ASSETS, CredentialsFirst, SecurityHeaders
 from triage.intake import api as intake_api
 from triage.quarantine import api as quarantine_api
 from triage.settings import Settings
@@ -86,13 +87,17 @@ def create_app(
             if database is None:
                 svc.database.dispose()
 
-    app = FastAPI(
+    # The API's documentation (Swagger UI) from assets that ship in a package and are served
+    # here: it works without the internet, and its page loads nothing from elsewhere.
+    app = FastAPIOffline(
         title="Missing children notification triage",
         version=__version__,
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        static_url=DOCS_ASSETS,
+        favicon_url=f"{DOCS_ASSETS}/favicon.png",
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     for error in (
