@@ -230,3 +230,21 @@ def test_the_api_documentation_works_without_the_internet(browser: Any, service:
         page.locator(".opblock-summary-path", has_text="/api/v1/notifications").count() > 0
     )
     assert outside == []
+
+
+def test_a_worker_finds_a_child_by_name_on_a_phone(browser: Any, service: str) -> None:
+    page = browser.new_context(viewport={"width": 320, "height": 800}).new_page()
+    _sign_in(page, service, "sam")
+    page.get_by_role("link", name="Find a child").click()
+    page.get_by_label("Police reference, name, or council child id").fill("maya BROOKS")
+    page.get_by_role("button", name="Search").click()
+    assert "1 child found" in page.content()
+    wide = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert wide <= 0, "the results scroll sideways at 320 px"
+    _accessible(page)
+    page.get_by_role("link", name="Maya Brooks").click()
+    assert page.get_by_role("heading", name="Timeline").is_visible()
+    page.goto(f"{service}/search?q=web-high")  # a police reference opens its notification
+    assert page.url == f"{service}/notifications/WEB-HIGH"

@@ -16,6 +16,7 @@ from triage.casework.queue import TO_DO, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
 from triage.casework.schemas import ReviewRequest
+from triage.casework.search import search
 from triage.decisions.level import ReviewStatus
 from triage.errors import CaseworkRefused, FieldError, RecordNotFound
 from triage.http import csrf
@@ -218,6 +219,16 @@ def action_form(
             request, session, user, police_reference, status_code=422, errors=[exc.error]
         )
     return see_other(f"/notifications/{quote(police_reference)}?done=action#actions")
+
+
+@router.get("/search")
+def search_page(request: Request, session: SessionDep, user: CaseUser, q: str = "") -> Response:
+    """Find a child by police reference, council child id, police id or name. A police
+    reference opens its notification at once."""
+    results = search(session, q[:200], viewer=user, now=services(request).clock())
+    if results.reference is not None and len(results.found) == 1:
+        return see_other(f"/notifications/{quote(results.reference, safe='')}")
+    return render(request, "search.html", user=user, results=results)
 
 
 @router.get("/children/{child_id}")
