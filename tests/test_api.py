@@ -199,10 +199,46 @@ def test_the_queue_is_ordered_by_level_then_score_then_time_waiting(
     levels = [item["vetted_level"] for item in queue["items"]]
     assert levels == sorted(levels, key=["high", "medium", "low", "no_apparent_risk"].index)
     highs = [item for item in queue["items"] if item["vetted_level"] == "high"]
-    keys = [(-(item["probability"] or 0), item["received_at"]) for item in highs]
+    keys = [
+        (not item["still_missing"], -(item["probability"] or 0), item["received_at"])
+        for item in highs
+    ]
     assert keys == sorted(keys)
     assert queue["total"] == 4 and queue["page"] == 1
     assert queue["items"][0]["waiting_minutes"] >= 5
+
+
+def test_a_child_still_missing_comes_first_within_a_level(
+    client: TestClient, headers: H, clock: FrozenClock
+) -> None:
+    """A returned child with the higher score, a still-missing one with the lower: the one still
+    missing is first, marked, and the filter finds only them."""
+    back = notification(
+        reference="M-BACK",
+        police_risk_grade="high",
+        child={"police_person_id": "P-M-BACK"},
+        episode={
+            "indicators": ["vehicle_unknown_adult", "injury_on_return", "self_harm_suicide_risk"]
+        },
+    )
+    away = notification(
+        reference="M-AWAY",
+        police_risk_grade="high",
+        returned_after_hours=None,
+        child={"police_person_id": "P-M-AWAY", "date_of_birth": "2009-01-10"},
+        episode={"indicators": []},
+    )
+    for payload in (back, away):
+        clock.now += timedelta(minutes=5)
+        submit(client, headers, payload)
+    items = client.get("/api/v1/queue", headers=headers["mash_worker"]).json()["items"]
+    assert [i["police_reference"] for i in items][:2] == ["M-AWAY", "M-BACK"]
+    assert items[0]["still_missing"] is True and items[0]["returned_at"] is None
+    assert items[1]["still_missing"] is False
+    only = client.get(
+        "/api/v1/queue", params={"still_missing": "true"}, headers=headers["mash_worker"]
+    ).json()
+    assert [i["police_reference"] for i in only["items"]] == ["M-AWAY"]
 
 
 def test_the_queue_filters_by_area_and_status_and_pages(client: TestClient, headers: H) -> None:

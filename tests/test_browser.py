@@ -248,3 +248,18 @@ def test_a_worker_finds_a_child_by_name_on_a_phone(browser: Any, service: str) -
     assert page.get_by_role("heading", name="Timeline").is_visible()
     page.goto(f"{service}/search?q=web-high")  # a police reference opens its notification
     assert page.url == f"{service}/notifications/WEB-HIGH"
+
+
+def test_the_queue_marks_a_child_still_missing_and_fits_a_phone(browser: Any, service: str) -> None:
+    page = browser.new_context(viewport={"width": 320, "height": 800}).new_page()
+    _sign_in(page, service, "sam")
+    assert page.url == f"{service}/queue"
+    wide = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert wide <= 0, "the queue scrolls sideways at 320 px"
+    _accessible(page)
+    page.get_by_label("Still missing only").check()
+    page.get_by_role("button", name="Filter").click()
+    assert "missing=yes" in page.url
+    _accessible(page)

@@ -172,9 +172,13 @@ def queue(
     user: Annotated[UserRecord, Depends(CASE)],
     team: Annotated[str | None, Query(description="Only this area team")] = None,
     status: Annotated[ReviewStatus | None, Query(description="Only this review status")] = None,
+    still_missing: Annotated[
+        bool, Query(description="Only children not yet returned or found")
+    ] = False,
 ) -> Page[schemas.QueueItem]:
-    """Every notification by its level in force (not vetted first within a level), then score,
-    then time waiting (longest first), with its overdue actions."""
+    """Every notification by its level in force (within a level: not vetted first, then
+    children still missing), then score, then time waiting (longest first), with its overdue
+    actions."""
     now = svc.clock()
     items, total = page_of_queue(
         session,
@@ -184,6 +188,7 @@ def queue(
         now=now,
         team=team,
         statuses=frozenset({status}) if status else None,
+        still_missing=still_missing,
     )
     return paging.of([convert.queue_item(i, now) for i in items], total)
 

@@ -28,6 +28,9 @@ def queue_item(item: QueueItem, now: datetime) -> schemas.QueueItem:
         waiting_minutes=max(0, int((now - item.received_at).total_seconds() // 60)),
         status=item.status.value,
         overdue_actions=list(item.overdue),
+        still_missing=item.still_missing,
+        last_seen_at=item.last_seen_at,
+        returned_at=item.returned_at,
     )
 
 

@@ -36,6 +36,7 @@ def queue_page(
     user: CaseUser,
     team: str = "",
     status: str = "to_do",
+    missing: str = "",
     page: PageNumber = 1,
 ) -> HTMLResponse:
     svc = services(request)
@@ -55,6 +56,7 @@ def queue_page(
         now=now,
         team=team or None,
         statuses=chosen,
+        still_missing=missing == "yes",
     )
     return render(
         request,
@@ -68,6 +70,7 @@ def queue_page(
         status=status if chosen else "all",
         teams=teams(session),
         statuses=list(ReviewStatus),
+        missing=missing == "yes",
         now=now,
     )
 

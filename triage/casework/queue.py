@@ -1,8 +1,9 @@
 """The prioritised queue: every episode, at its level in force, with the state of its review.
 
 Ordered by the level in force (high first); within a level, notifications whose vetting failed
-first (they are shown as "not vetted: treat as the police grade or higher"), then the score's
-probability (highest first), then time waiting (longest first). Filtered by area team and by
+first (they are shown as "not vetted: treat as the police grade or higher"), then children
+still missing (as police last said), then the score's probability (highest first), then time
+waiting (longest first). Filtered by area team and by
 review status. One SQL query on SQLite and PostgreSQL alike, built on the one definition of the
 level in force (`triage.decisions.level`); nothing is left out for want of a decision.
 """
@@ -53,6 +54,12 @@ class QueueItem:
     received_at: datetime  # when the newest version arrived
     status: ReviewStatus
     overdue: tuple[str, ...]  # actions past their due time and not done
+    last_seen_at: datetime | None = None
+    returned_at: datetime | None = None  # as the newest version says; None: still missing
+
+    @property
+    def still_missing(self) -> bool:
+        return self.returned_at is None
 
 
 def _rows() -> Select[Any]:
@@ -83,6 +90,9 @@ def _rows() -> Select[Any]:
             version.received_at,
             levels.c.status,
             case((vetted, 1), else_=0).label("vetted"),
+            EpisodeRecord.last_seen_at,
+            EpisodeRecord.returned_at,
+            case((EpisodeRecord.returned_at.is_(None), 1), else_=0).label("still_missing"),
         )
         .select_from(EpisodeRecord)
         .join(levels, levels.c.episode_id == EpisodeRecord.id)
@@ -101,6 +111,7 @@ def page_of_queue(
     now: datetime,
     team: str | None = None,
     statuses: frozenset[ReviewStatus] | None = None,
+    still_missing: bool = False,
 ) -> tuple[list[QueueItem], int]:
     """One page of the queue in priority order, and how many items match in all. The viewing
     is written to the audit trail."""
@@ -113,6 +124,7 @@ def page_of_queue(
         now=now,
         team=team or "",
         status=",".join(sorted(statuses)) if statuses else "",
+        still_missing=still_missing,
         offset=offset,
     )
     rows = _rows().subquery("queue")
@@ -121,10 +133,13 @@ def page_of_queue(
         query = query.where(rows.c.team == team)
     if statuses:
         query = query.where(rows.c.status.in_(sorted(s.value for s in statuses)))
+    if still_missing:
+        query = query.where(rows.c.still_missing == 1)
     total = count(session, query)
     ordered = query.order_by(
         rows.c.rank.desc(),
         rows.c.vetted.asc(),
+        rows.c.still_missing.desc(),
         rows.c.probability.desc().nulls_last(),
         rows.c.received_at.asc(),
         rows.c.episode_id.asc(),
@@ -148,6 +163,8 @@ def page_of_queue(
             received_at=row.received_at,
             status=ReviewStatus(row.status),
             overdue=tuple(overdue.get(row.episode_id, ())),
+            last_seen_at=row.last_seen_at,
+            returned_at=row.returned_at,
         )
         for row in found
     ]

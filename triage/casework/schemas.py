@@ -31,6 +31,9 @@ class QueueItem(BaseModel):
         waiting_minutes=42,
         status="awaiting_review",
         overdue_actions=["strategy_discussion"],
+        still_missing=True,
+        last_seen_at=WHEN,
+        returned_at=None,
     )
 
     police_reference: str
@@ -51,6 +54,11 @@ class QueueItem(BaseModel):
     waiting_minutes: int
     status: Status
     overdue_actions: list[str] = Field(description="Actions past their due time and not done")
+    still_missing: bool = Field(
+        description="Not returned or found, as police last said (first within a level)"
+    )
+    last_seen_at: datetime | None = Field(description="When the child was last seen")
+    returned_at: datetime | None = Field(description="When police said the child returned")
 
 
 class Decision(BaseModel):

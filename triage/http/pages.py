@@ -41,6 +41,21 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UK).strftime("%d %b %Y %H:%M") if value else ""
 
 
+def for_how_long(start: datetime | None, end: datetime | None) -> str:
+    """A span in words a worker reads at a glance: "2 days 4 hours", "5 hours", "40 minutes"."""
+    if start is None or end is None:
+        return ""
+    minutes = max(int((end - start).total_seconds() // 60), 0)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (
+            f" {hours} hour{'s' if hours != 1 else ''}" if hours else ""
+        )
+    if hours:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def shown(value: object) -> str:
     """An evidence value as words: lists joined, codes spelt out, booleans as yes or no."""
     if isinstance(value, bool):
@@ -72,6 +87,7 @@ templates.env.filters["words"] = words
 templates.env.filters["sentence"] = sentence
 templates.env.filters["when"] = when
 templates.env.filters["shown"] = shown
+templates.env.globals["for_how_long"] = for_how_long
 
 
 def mount_static(app: FastAPI) -> None:
