@@ -11,7 +11,7 @@ from sqlalchemy import select
 from factories import notification
 from test_pages import _sign_in
 from triage.store import Database
-from triage.store.tables import AuditEvent
+from triage.store.tables import AuditEvent, EpisodeRecord
 
 
 @pytest.fixture
@@ -100,3 +100,28 @@ def test_search_is_audited_without_the_words_typed(
 def test_only_casework_roles_may_search(children: TestClient) -> None:
     _sign_in(children, "police")
     assert children.get("/search", params={"q": "brooks"}).status_code == 403
+
+
+def test_a_possible_match_shows_a_percentage_that_is_one(
+    children: TestClient, headers: dict[str, dict[str, str]], database: Database
+) -> None:
+    twin = notification(
+        reference="S-4",
+        child={
+            "given_name": "Mary-Jane",
+            "family_name": "O'Neil",
+            "police_person_id": "WMP-P-9004",
+            "date_of_birth": "2011-02-05",  # day and month of 2011-05-02 swapped
+        },
+    )
+    response = children.post("/api/v1/notifications", json=twin, headers=headers["police_feed"])
+    assert response.status_code == 201
+    with database.reading() as session:
+        child_id = session.scalar(
+            select(EpisodeRecord.child_id).where(EpisodeRecord.police_reference == "S-4")
+        )
+    _sign_in(children, "sam")
+    page = children.get(f"/children/{child_id}")
+    assert (
+        "day and month swapped" in page.text and "(names and dates of birth 90% alike)" in page.text
+    )
