@@ -163,6 +163,11 @@ def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
     assert "Sam Patel overridden" in reviews and "High to Medium" in reviews
     assert "with family all along" in reviews
     assert "Waiting for a second person" in reviews  # lowering a high needs another person
+    # Then on to the next notification that needs a person, with a way back to the queue.
+    assert worker.get_by_role("link", name="Back to the queue").is_visible()
+    worker.get_by_role("link", name="Next in the queue: WEB-MED (medium)").click()
+    assert worker.url == f"{service}/notifications/WEB-MED"
+    worker.go_back()
 
     child = worker.get_by_role("link", name="History of")
     child.click()

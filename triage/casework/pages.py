@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from triage.casework import actions as casework_actions
 from triage.casework import reviews
-from triage.casework.queue import TO_DO, page_of_queue, teams
+from triage.casework.queue import TO_DO, next_to_do, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
 from triage.casework.schemas import ReviewRequest
@@ -107,6 +107,7 @@ def _notification_page(
         errors=errors or [],
         values=values or {},
         done=done,
+        next_item=next_to_do(session, after=police_reference) if done == "review" else None,
     )
 
 

@@ -136,15 +136,7 @@ def page_of_queue(
     if still_missing:
         query = query.where(rows.c.still_missing == 1)
     total = count(session, query)
-    ordered = query.order_by(
-        rows.c.rank.desc(),
-        rows.c.vetted.asc(),
-        rows.c.still_missing.desc(),
-        rows.c.probability.desc().nulls_last(),
-        rows.c.received_at.asc(),
-        rows.c.episode_id.asc(),
-    )
-    found = list(session.execute(ordered.offset(offset).limit(limit)))
+    found = list(session.execute(_in_order(query, rows).offset(offset).limit(limit)))
     overdue = overdue_actions(session, [row.episode_id for row in found], now)
     items = [
         QueueItem(
@@ -169,6 +161,29 @@ def page_of_queue(
         for row in found
     ]
     return items, total
+
+
+def _in_order(query: Select[Any], rows: Any) -> Select[Any]:
+    """The queue's priority order (the module's docstring says it in words)."""
+    return query.order_by(
+        rows.c.rank.desc(),
+        rows.c.vetted.asc(),
+        rows.c.still_missing.desc(),
+        rows.c.probability.desc().nulls_last(),
+        rows.c.received_at.asc(),
+        rows.c.episode_id.asc(),
+    )
+
+
+def next_to_do(session: Session, *, after: str) -> tuple[str, str] | None:
+    """The police reference and level in force of the first notification in the queue that
+    still needs a person, other than `after` (where a worker goes once a review is saved)."""
+    rows = _rows().subquery("queue")
+    query = select(rows.c.police_reference, rows.c.level).where(
+        rows.c.status.in_(sorted(s.value for s in TO_DO)), rows.c.police_reference != after
+    )
+    row = session.execute(_in_order(query, rows).limit(1)).first()
+    return (row.police_reference, row.level) if row else None
 
 
 def teams(session: Session) -> list[str]:
