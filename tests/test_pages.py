@@ -4,6 +4,7 @@ and the context each template is given."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -157,7 +158,6 @@ def test_police_feeds_and_analysts_cannot_open_casework_pages(
         assert "P-1" not in home.text  # an analyst sees no police reference
 
 
-
 def test_an_admin_reads_and_exports_the_audit_trail_from_the_pages(seeded: TestClient) -> None:
     _sign_in(seeded, "chris")
     assert seeded.get("/", follow_redirects=False).headers["location"] == "/audit"
@@ -167,6 +167,33 @@ def test_an_admin_reads_and_exports_the_audit_trail_from_the_pages(seeded: TestC
     assert export.headers["content-type"].startswith("text/csv")
     assert "export_audit" in export.text
     assert seeded.get("/queue").status_code == 403
+
+
+def test_an_admin_filters_the_trail_by_who_what_which_record_and_when(
+    seeded: TestClient, clock: Any
+) -> None:
+    _sign_in(seeded, "sam")
+    seeded.get("/notifications/P-1")  # sam views a notification: audited
+    _sign_in(seeded, "chris")
+    page = seeded.get("/audit", params={"who": "sam"})
+    events = page.context["events"]  # type: ignore[attr-defined]
+    assert events and {e.username for e in events} == {"sam"}
+    assert "sam" in page.context["users"] and "view_notification" in page.context["actions"]  # type: ignore[attr-defined]
+    assert '<option value="view_notification"' in page.text  # shown in words, kept as a code
+    seen = seeded.get("/audit", params={"record": "P-1", "action": "view_notification"})
+    [event] = seen.context["events"]  # type: ignore[attr-defined]
+    assert event.record_id == "P-1"
+    assert 'href="/notifications/P-1"' in seen.text  # the record is a link
+    today = clock().date()
+    assert (
+        seeded.get(
+            "/audit", params={"since": today.isoformat(), "until": today.isoformat()}
+        ).context["total"]
+        >= 1
+    )  # type: ignore[attr-defined]
+    later = (today.replace(year=today.year + 1)).isoformat()
+    assert seeded.get("/audit", params={"since": later}).context["total"] == 0  # type: ignore[attr-defined]
+    assert seeded.get("/audit", params={"since": "not a day"}).status_code == 422
 
 
 def test_every_form_refuses_a_post_without_its_csrf_token(seeded: TestClient) -> None:

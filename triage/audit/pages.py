@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from triage.audit import service as audit
 from triage.http.deps import PageNumber, SessionDep, services
-from triage.http.pages import PER_PAGE, AdminUser, render
+from triage.http.pages import PER_PAGE, UK, AdminUser, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,11 +22,32 @@ def audit_page(
     session: SessionDep,
     user: AdminUser,
     action: str = "",
+    who: str = "",
+    record: Annotated[str, Query(max_length=64)] = "",
+    since: date | None = None,
+    until: date | None = None,
     page: PageNumber = 1,
 ) -> HTMLResponse:
+    """The trail, newest first, filtered by who, what (as displayed), which record and the days
+    between `since` and `until` (UK days, both included)."""
     events, total = audit.page_of_events(
-        session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, action=action or None
+        session,
+        offset=(page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+        action=action or None,
+        username=who or None,
+        record_id=record or None,
+        since=_uk_midnight(since) if since else None,
+        before=_uk_midnight(until + timedelta(days=1)) if until else None,
     )
+    users, actions = audit.choices(session)
+    filters = {
+        "action": action,
+        "who": who,
+        "record": record,
+        "since": since.isoformat() if since else "",
+        "until": until.isoformat() if until else "",
+    }
     return render(
         request,
         "audit.html",
@@ -31,8 +56,15 @@ def audit_page(
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
-        action=action,
+        filters=filters,
+        query=urlencode({k: v for k, v in filters.items() if v}),
+        users=users,
+        actions=actions,
     )
+
+
+def _uk_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UK).astimezone(UTC)
 
 
 @router.get("/audit/export.csv")

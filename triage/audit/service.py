@@ -60,8 +60,21 @@ def record(
 
 
 def _filtered(
-    query: Select[Any], *, action: str | None, username: str | None, record_type: str | None
+    query: Select[Any],
+    *,
+    action: str | None,
+    username: str | None,
+    record_type: str | None,
+    record_id: str | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
 ) -> Select[Any]:
+    if record_id:
+        query = query.where(AuditEvent.record_id == record_id)
+    if since:
+        query = query.where(AuditEvent.at >= since)
+    if before:
+        query = query.where(AuditEvent.at < before)
     if action:
         query = query.where(AuditEvent.action == action)
     if username:
@@ -79,9 +92,19 @@ def page_of_events(
     action: str | None = None,
     username: str | None = None,
     record_type: str | None = None,
+    record_id: str | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
 ) -> tuple[list[AuditEvent], int]:
-    """Newest first, with the total that match."""
-    filters = {"action": action, "username": username, "record_type": record_type}
+    """Newest first, with the total that match (`since` inclusive, `before` exclusive)."""
+    filters: dict[str, Any] = {
+        "action": action,
+        "username": username,
+        "record_type": record_type,
+        "record_id": record_id,
+        "since": since,
+        "before": before,
+    }
     total = session.scalar(_filtered(select(func.count(AuditEvent.id)), **filters)) or 0
     rows = session.scalars(
         _filtered(select(AuditEvent), **filters)
@@ -90,6 +113,13 @@ def page_of_events(
         .limit(limit)
     ).all()
     return list(rows), total
+
+
+def choices(session: Session) -> tuple[list[str], list[str]]:
+    """The usernames and actions the trail holds, for its filters."""
+    users = session.scalars(select(AuditEvent.username).distinct().order_by(AuditEvent.username))
+    actions = session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return list(users), list(actions)
 
 
 def export_csv(session: Session) -> Iterator[str]:
