@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from triage.casework import actions as casework_actions
 from triage.casework import reviews
+from triage.casework.glance import at_a_glance
 from triage.casework.queue import TO_DO, next_to_do, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
@@ -239,5 +240,7 @@ def search_page(request: Request, session: SessionDep, user: CaseUser, q: str = 
 def child_page(
     request: Request, session: SessionDep, user: CaseUser, child_id: RecordId
 ) -> HTMLResponse:
-    view = child_view(session, child_id, viewer=user, now=services(request).clock())
-    return render(request, "child.html", user=user, view=view)
+    now = services(request).clock()
+    view = child_view(session, child_id, viewer=user, now=now)
+    glance = at_a_glance(session, view, now=now)
+    return render(request, "child.html", user=user, view=view, glance=glance)
