@@ -4,6 +4,7 @@ each page for accessibility problems. The service runs under uvicorn on a free l
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -267,4 +268,28 @@ def test_the_queue_marks_a_child_still_missing_and_fits_a_phone(browser: Any, se
     page.get_by_label("Still missing only").check()
     page.get_by_role("button", name="Filter").click()
     assert "missing=yes" in page.url
+    _accessible(page)
+
+
+def test_a_worker_opens_a_rejected_record_to_fix_it(browser: Any, service: str) -> None:
+    context = browser.new_context()
+    signed = context.request.post(
+        f"{service}/api/v1/token", form={"username": "police", "password": PASSWORD}
+    )
+    bearer = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    broken = notification(reference="WEB-BAD")
+    del broken["child"]["family_name"]
+    sent = context.request.post(f"{service}/api/v1/notifications", data=broken, headers=bearer)
+    assert sent.status == 422
+    page = context.new_page()
+    _sign_in(page, service, "sam")
+    page.get_by_role("link", name="Quarantine").click()
+    assert "child.family_name" in page.content()
+    _accessible(page)
+    page.get_by_role("link", name=re.compile(r"Record \d+")).first.click()
+    assert page.get_by_role("heading", name="Fix and replay").is_visible()
+    assert (
+        "WEB-BAD"
+        in page.get_by_label("The record, corrected (JSON, as police would send it)").input_value()
+    )
     _accessible(page)

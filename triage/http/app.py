@@ -41,6 +41,7 @@ from triage.http.problems import UNANSWERED, ProblemException
 from triage.http.security import DOCS_ASSETS, CredentialsFirst, SecurityHeaders
 from triage.intake import api as intake_api
 from triage.quarantine import api as quarantine_api
+from triage.quarantine import pages as quarantine_pages
 from triage.settings import Settings
 from triage.store import Database, create_database
 from triage.vetting import Vetter, create_vetter
@@ -112,7 +113,7 @@ def create_app(
     app.add_middleware(CredentialsFirst)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     app.include_router(_api())
-    for module in (accounts_pages, casework_pages, audit_pages):
+    for module in (accounts_pages, casework_pages, audit_pages, quarantine_pages):
         app.include_router(module.router)
     pages.mount_static(app)
     return app
