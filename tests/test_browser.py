@@ -293,3 +293,36 @@ def test_a_worker_opens_a_rejected_record_to_fix_it(browser: Any, service: str) 
         in page.get_by_label("The record, corrected (JSON, as police would send it)").input_value()
     )
     _accessible(page)
+
+
+def test_a_worker_decides_a_possible_match_side_by_side(browser: Any, service: str) -> None:
+    context = browser.new_context()
+    signed = context.request.post(
+        f"{service}/api/v1/token", form={"username": "police", "password": PASSWORD}
+    )
+    bearer = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    for reference, person, born in (
+        ("WEB-M1", "WEB-PX1", "2011-05-02"),
+        ("WEB-M2", "WEB-PX2", "2011-02-05"),
+    ):
+        payload = notification(
+            reference=reference,
+            child={
+                "police_person_id": person,
+                "date_of_birth": born,
+                "given_name": "Ayla",
+                "family_name": "Khan",
+            },
+        )
+        assert context.request.post(
+            f"{service}/api/v1/notifications", data=payload, headers=bearer
+        ).ok
+    page = context.new_page()
+    _sign_in(page, service, "sam")
+    page.get_by_role("link", name="Possible matches").click()
+    assert "day and month swapped" in page.content()
+    _accessible(page)
+    page.get_by_label("No, two different children").check()
+    page.get_by_role("button", name="Save decision").click()
+    assert "Recorded as two different children" in page.get_by_role("status").inner_text()
+    _accessible(page)

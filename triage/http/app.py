@@ -39,6 +39,7 @@ from triage.http import health, pages
 from triage.http.deps import Services
 from triage.http.problems import UNANSWERED, ProblemException
 from triage.http.security import DOCS_ASSETS, CredentialsFirst, SecurityHeaders
+from triage.identity import pages as match_pages
 from triage.intake import api as intake_api
 from triage.quarantine import api as quarantine_api
 from triage.quarantine import pages as quarantine_pages
@@ -113,7 +114,7 @@ def create_app(
     app.add_middleware(CredentialsFirst)
     app.add_middleware(SecurityHeaders, secure=settings.secure_cookies)
     app.include_router(_api())
-    for module in (accounts_pages, casework_pages, audit_pages, quarantine_pages):
+    for module in (accounts_pages, casework_pages, audit_pages, quarantine_pages, match_pages):
         app.include_router(module.router)
     pages.mount_static(app)
     return app
