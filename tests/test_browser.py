@@ -326,3 +326,25 @@ def test_a_worker_decides_a_possible_match_side_by_side(browser: Any, service: s
     page.get_by_role("button", name="Save decision").click()
     assert "Recorded as two different children" in page.get_by_role("status").inner_text()
     _accessible(page)
+
+
+def test_the_review_form_shows_override_fields_only_for_an_override_and_focuses_its_errors(
+    browser: Any, service: str
+) -> None:
+    page = browser.new_context().new_page()
+    _sign_in(page, service, "sam")
+    page.goto(f"{service}/notifications/WEB-MED")
+    level = page.get_by_label("If you override: the level it should be")
+    page.get_by_label("Yes, confirm it").check()
+    assert not level.is_visible()
+    page.get_by_label("No, override it").check()
+    assert level.is_visible()
+    # Nothing chosen: the problem is summarised, the summary has the focus, its link works.
+    page.goto(f"{service}/notifications/WEB-MED")
+    page.get_by_role("button", name="Save review").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    target = summary.get_by_role("link").first.get_attribute("href")
+    assert target == "#decision-confirm" and page.locator(target).count() == 1
+    _accessible(page)
