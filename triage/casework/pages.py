@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from triage.casework import actions as casework_actions
 from triage.casework import reviews
 from triage.casework.glance import at_a_glance
-from triage.casework.queue import TO_DO, next_to_do, page_of_queue, teams
+from triage.casework.queue import TO_DO, next_to_do, page_of_children, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
 from triage.casework.schemas import ReviewRequest
@@ -71,6 +71,41 @@ def queue_page(
         status=status if chosen else "all",
         teams=teams(session),
         statuses=list(ReviewStatus),
+        missing=missing == "yes",
+        now=now,
+    )
+
+
+@router.get("/queue/children")
+def children_queue_page(
+    request: Request,
+    session: SessionDep,
+    user: CaseUser,
+    team: str = "",
+    missing: str = "",
+    page: PageNumber = 1,
+) -> HTMLResponse:
+    """The queue as one row per child with notifications that need a person."""
+    now = services(request).clock()
+    items, total = page_of_children(
+        session,
+        viewer=user,
+        offset=(page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+        now=now,
+        team=team or None,
+        still_missing=missing == "yes",
+    )
+    return render(
+        request,
+        "children_queue.html",
+        user=user,
+        items=items,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        team=team,
+        teams=teams(session),
         missing=missing == "yes",
         now=now,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from triage import audit
@@ -138,34 +138,35 @@ def page_of_queue(
     total = count(session, query)
     found = list(session.execute(_in_order(query, rows).offset(offset).limit(limit)))
     overdue = overdue_actions(session, [row.episode_id for row in found], now)
-    items = [
-        QueueItem(
-            episode_id=row.episode_id,
-            police_reference=row.police_reference,
-            decision_id=row.decision_id,
-            child_id=row.child_id,
-            child_name=f"{row.given_name} {row.family_name}",
-            vetted_level=row.vetted_level,
-            level=row.level,
-            police_risk_grade=row.police_risk_grade,
-            classification=row.classification,
-            reclassified=bool(row.reclassified),
-            team=row.team,
-            probability=row.probability,
-            received_at=row.received_at,
-            status=ReviewStatus(row.status),
-            overdue=tuple(overdue.get(row.episode_id, ())),
-            last_seen_at=row.last_seen_at,
-            returned_at=row.returned_at,
-        )
-        for row in found
-    ]
+    items = [_item(row, overdue) for row in found]
     return items, total
 
 
-def _in_order(query: Select[Any], rows: Any) -> Select[Any]:
+def _item(row: Any, overdue: dict[int, list[str]]) -> QueueItem:
+    return QueueItem(
+        episode_id=row.episode_id,
+        police_reference=row.police_reference,
+        decision_id=row.decision_id,
+        child_id=row.child_id,
+        child_name=f"{row.given_name} {row.family_name}",
+        vetted_level=row.vetted_level,
+        level=row.level,
+        police_risk_grade=row.police_risk_grade,
+        classification=row.classification,
+        reclassified=bool(row.reclassified),
+        team=row.team,
+        probability=row.probability,
+        received_at=row.received_at,
+        status=ReviewStatus(row.status),
+        overdue=tuple(overdue.get(row.episode_id, ())),
+        last_seen_at=row.last_seen_at,
+        returned_at=row.returned_at,
+    )
+
+
+def _priority(rows: Any) -> tuple[Any, ...]:
     """The queue's priority order (the module's docstring says it in words)."""
-    return query.order_by(
+    return (
         rows.c.rank.desc(),
         rows.c.vetted.asc(),
         rows.c.still_missing.desc(),
@@ -173,6 +174,64 @@ def _in_order(query: Select[Any], rows: Any) -> Select[Any]:
         rows.c.received_at.asc(),
         rows.c.episode_id.asc(),
     )
+
+
+def _in_order(query: Select[Any], rows: Any) -> Select[Any]:
+    return query.order_by(*_priority(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class ChildItem:
+    """A child with open work: their most urgent notification, and how many await a person."""
+
+    top: QueueItem
+    waiting: int
+
+
+def page_of_children(
+    session: Session,
+    *,
+    viewer: UserRecord,
+    offset: int,
+    limit: int,
+    now: datetime,
+    team: str | None = None,
+    still_missing: bool = False,
+) -> tuple[list[ChildItem], int]:
+    """One row per child with notifications that need a person, in the order of each child's
+    most urgent one (the queue's own order), and how many children in all. Audited."""
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "view_queue_by_child",
+        record_type="queue",
+        record_id="-",
+        now=now,
+        team=team or "",
+        still_missing=still_missing,
+        offset=offset,
+    )
+    rows = _rows().subquery("queue")
+    ranked = (
+        select(
+            rows,
+            func.row_number()
+            .over(partition_by=rows.c.child_id, order_by=_priority(rows))
+            .label("place"),
+            func.count().over(partition_by=rows.c.child_id).label("waiting"),
+        )
+        .where(rows.c.status.in_(sorted(s.value for s in TO_DO)))
+        .subquery("ranked")
+    )
+    query = select(ranked).where(ranked.c.place == 1)
+    if team:
+        query = query.where(ranked.c.team == team)
+    if still_missing:
+        query = query.where(ranked.c.still_missing == 1)
+    total = count(session, query)
+    found = list(session.execute(_in_order(query, ranked).offset(offset).limit(limit)))
+    overdue = overdue_actions(session, [row.episode_id for row in found], now)
+    return [ChildItem(_item(row, overdue), int(row.waiting)) for row in found], total
 
 
 def next_to_do(session: Session, *, after: str) -> tuple[str, str] | None:
