@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.accounts.roles import Role
-from triage.audit.service import Actor, record
 from triage.errors import FieldError, MatchDecisionError
 from triage.http.deps import RecordId, SessionDep, services
 from triage.http.pages import Form, page_roles, render, see_other
@@ -65,17 +64,9 @@ def _side(session: Session, child_id: int) -> Side:
 def matches_page(
     request: Request, session: SessionDep, user: MatchUser, done: str = ""
 ) -> HTMLResponse:
-    record(
-        session,
-        Actor.of(user),
-        "list_matches",
-        record_type="match",
-        record_id="-",
-        now=services(request).clock(),
-    )
     pairs = [
         Pair(match, _side(session, match.candidate_id), _side(session, match.child_id))
-        for match in identity.list_open(session, limit=100)
+        for match in identity.open_for(session, viewer=user, now=services(request).clock())
     ]
     return render(request, "matches.html", user=user, pairs=pairs, done=done, errors=[])
 
@@ -97,22 +88,10 @@ def decide_match(
             done="",
             errors=[FieldError("decision", "Choose whether they are the same child or not")],
         )
-    now = svc.clock()
     try:
-        if decision == "confirm":
-            survivor = identity.confirm(session, match_id, decided_by=user.username, now=now)
-        else:
-            identity.reject(session, match_id, decided_by=user.username, now=now)
-            survivor = None
+        identity.decide(
+            session, match_id, same_child=decision == "confirm", by=user, now=svc.clock()
+        )
     except MatchDecisionError:
         return see_other("/matches?done=already")
-    record(
-        session,
-        Actor.of(user),
-        f"{decision}_match",
-        record_type="match",
-        record_id=match_id,
-        now=now,
-        **({"survivor": survivor} if survivor else {}),
-    )
     return see_other(f"/matches?done={decision}")

@@ -7,9 +7,16 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from triage.audit.service import Actor, record
 from triage.errors import MatchDecisionError
 from triage.identity.matching import live_child_id
-from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord, PossibleMatch
+from triage.store.tables import (
+    ChildIdentifier,
+    ChildRecord,
+    EpisodeRecord,
+    PossibleMatch,
+    UserRecord,
+)
 
 
 def list_open(session: Session, *, limit: int = 100, offset: int = 0) -> list[PossibleMatch]:
@@ -63,3 +70,31 @@ def reject(session: Session, match_id: int, *, decided_by: str, now: datetime) -
     match = _open_match(session, match_id)
     match.status, match.decided_at, match.decided_by = "rejected", now, decided_by
     session.flush()
+
+
+def open_for(session: Session, *, viewer: UserRecord, now: datetime) -> list[PossibleMatch]:
+    """`list_open` as a person reads it: the reading is written to the audit trail."""
+    record(session, Actor.of(viewer), "list_matches", record_type="match", record_id="-", now=now)
+    return list_open(session, limit=100)
+
+
+def decide(
+    session: Session, match_id: int, *, same_child: bool, by: UserRecord, now: datetime
+) -> int | None:
+    """A person's decision on a possible match, audited: the surviving record's id if they
+    are one child (see `confirm`), None if they are two (see `reject`)."""
+    if same_child:
+        survivor: int | None = confirm(session, match_id, decided_by=by.username, now=now)
+    else:
+        reject(session, match_id, decided_by=by.username, now=now)
+        survivor = None
+    record(
+        session,
+        Actor.of(by),
+        "confirm_match" if same_child else "reject_match",
+        record_type="match",
+        record_id=match_id,
+        now=now,
+        **({"survivor": survivor} if survivor else {}),
+    )
+    return survivor
