@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from triage.accounts.roles import CASEWORK, DESCRIPTIONS, Role
+from triage.casework.vocabulary import in_words, said
 from triage.http import csrf
 from triage.http.deps import SESSION_COOKIE, SessionDep, services, user_from_token
 from triage.http.problems import ProblemException, as_problem, problem_response
@@ -87,6 +88,8 @@ templates.env.filters["words"] = words
 templates.env.filters["sentence"] = sentence
 templates.env.filters["when"] = when
 templates.env.filters["shown"] = shown
+templates.env.filters["said"] = said
+templates.env.filters["in_words"] = in_words
 templates.env.globals["for_how_long"] = for_how_long
 
 
