@@ -45,24 +45,18 @@ class Watchdog:
         self._cut: set[int] = set()
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
-        # When the watchdog will next look (None: not until something is armed). Arming wakes
-        # it only to bring that forward: a statement costs no thread switch, most of the time.
-        self._looks_at: float | None = None
 
     def arm(self, connection: Any, seconds: float) -> None:
         fd = _socket_of(connection)
         if fd is None:
             return
-        deadline = time.monotonic() + seconds
         with self._wake:
-            self._armed[id(connection)] = (deadline, fd)
+            self._armed[id(connection)] = (time.monotonic() + seconds, fd)
             self._cut.discard(id(connection))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="db-watchdog", daemon=True)
                 self._thread.start()
-            if self._looks_at is None or deadline < self._looks_at:
-                self._looks_at = deadline
-                self._wake.notify()
+            self._wake.notify()
 
     def disarm(self, connection: Any) -> bool:
         """Stop watching; True if the watchdog had cut this connection."""
@@ -79,9 +73,8 @@ class Watchdog:
                     _deadline, fd = self._armed.pop(key)
                     self._cut.add(key)
                     _shut(fd)
-                nearest = min((deadline for deadline, _fd in self._armed.values()), default=None)
-                self._looks_at = nearest
-                self._wake.wait(timeout=None if nearest is None else max(nearest - now, 0))
+                waits = [deadline - now for deadline, _fd in self._armed.values()]
+                self._wake.wait(timeout=min(waits) if waits else None)
 
 
 class DatabaseGuard:
