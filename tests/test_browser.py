@@ -122,6 +122,14 @@ def _sign_in(page: Any, base: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
+def _police_feed(context: Any, service: str) -> dict[str, str]:
+    """Bearer headers for the police feed, signed in through the API from `context`."""
+    signed = context.request.post(
+        f"{service}/api/v1/token", form={"username": "police", "password": PASSWORD}
+    )
+    return {"Authorization": f"Bearer {signed.json()['access_token']}"}
+
+
 def _accessible(page: Any) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -273,10 +281,7 @@ def test_the_queue_marks_a_child_still_missing_and_fits_a_phone(browser: Any, se
 
 def test_a_worker_opens_a_rejected_record_to_fix_it(browser: Any, service: str) -> None:
     context = browser.new_context()
-    signed = context.request.post(
-        f"{service}/api/v1/token", form={"username": "police", "password": PASSWORD}
-    )
-    bearer = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    bearer = _police_feed(context, service)
     broken = notification(reference="WEB-BAD")
     del broken["child"]["family_name"]
     sent = context.request.post(f"{service}/api/v1/notifications", data=broken, headers=bearer)
@@ -297,10 +302,7 @@ def test_a_worker_opens_a_rejected_record_to_fix_it(browser: Any, service: str) 
 
 def test_a_worker_decides_a_possible_match_side_by_side(browser: Any, service: str) -> None:
     context = browser.new_context()
-    signed = context.request.post(
-        f"{service}/api/v1/token", form={"username": "police", "password": PASSWORD}
-    )
-    bearer = {"Authorization": f"Bearer {signed.json()['access_token']}"}
+    bearer = _police_feed(context, service)
     for reference, person, born in (
         ("WEB-M1", "WEB-PX1", "2011-05-02"),
         ("WEB-M2", "WEB-PX2", "2011-02-05"),

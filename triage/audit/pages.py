@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from triage.audit import service as audit
 from triage.http.deps import PageNumber, SessionDep, services
-from triage.http.pages import PER_PAGE, UK, AdminUser, render
+from triage.http.pages import PER_PAGE, UK, AdminUser, paged, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,11 +52,8 @@ def audit_page(
         "audit.html",
         user=user,
         events=events,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paged(total, page, **filters),
         filters=filters,
-        query=urlencode({k: v for k, v in filters.items() if v}),
         users=users,
         actions=actions,
     )

@@ -22,7 +22,7 @@ from triage.decisions.level import ReviewStatus
 from triage.errors import CaseworkRefused, FieldError, RecordNotFound
 from triage.http import csrf
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
-from triage.http.pages import PER_PAGE, CaseUser, Form, render, see_other
+from triage.http.pages import PER_PAGE, CaseUser, Form, paged, render, see_other
 from triage.notification.vocabulary import RiskGrade
 from triage.store.tables import EpisodeRecord, ReviewRecord, UserRecord
 
@@ -64,9 +64,7 @@ def queue_page(
         "queue.html",
         user=user,
         items=items,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paged(total, page, team=team, status=status, missing=missing),
         team=team,
         status=status if chosen else "all",
         teams=teams(session),
@@ -101,9 +99,7 @@ def children_queue_page(
         "children_queue.html",
         user=user,
         items=items,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paged(total, page, team=team, missing=missing),
         team=team,
         teams=teams(session),
         missing=missing == "yes",

@@ -129,17 +129,32 @@ def page_of_queue(
     )
     rows = _rows().subquery("queue")
     query = select(rows)
+    if statuses:
+        query = query.where(_in(rows, statuses))
+    found, total = _page(session, _narrowed(query, rows, team, still_missing), rows, offset, limit)
+    overdue = overdue_actions(session, [row.episode_id for row in found], now)
+    return [_item(row, overdue) for row in found], total
+
+
+def _in(rows: Any, statuses: frozenset[ReviewStatus]) -> Any:
+    return rows.c.status.in_(sorted(s.value for s in statuses))
+
+
+def _narrowed(query: Select[Any], rows: Any, team: str | None, still_missing: bool) -> Select[Any]:
+    """The queue's filters shared by every view of it: area team, still missing."""
     if team:
         query = query.where(rows.c.team == team)
-    if statuses:
-        query = query.where(rows.c.status.in_(sorted(s.value for s in statuses)))
     if still_missing:
         query = query.where(rows.c.still_missing == 1)
-    total = count(session, query)
+    return query
+
+
+def _page(
+    session: Session, query: Select[Any], rows: Any, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """One page of `query` in the queue's order, and how many rows it has in all."""
     found = list(session.execute(_in_order(query, rows).offset(offset).limit(limit)))
-    overdue = overdue_actions(session, [row.episode_id for row in found], now)
-    items = [_item(row, overdue) for row in found]
-    return items, total
+    return found, count(session, query)
 
 
 def _item(row: Any, overdue: dict[int, list[str]]) -> QueueItem:
@@ -220,16 +235,11 @@ def page_of_children(
             .label("place"),
             func.count().over(partition_by=rows.c.child_id).label("waiting"),
         )
-        .where(rows.c.status.in_(sorted(s.value for s in TO_DO)))
+        .where(_in(rows, TO_DO))
         .subquery("ranked")
     )
-    query = select(ranked).where(ranked.c.place == 1)
-    if team:
-        query = query.where(ranked.c.team == team)
-    if still_missing:
-        query = query.where(ranked.c.still_missing == 1)
-    total = count(session, query)
-    found = list(session.execute(_in_order(query, ranked).offset(offset).limit(limit)))
+    query = _narrowed(select(ranked).where(ranked.c.place == 1), ranked, team, still_missing)
+    found, total = _page(session, query, ranked, offset, limit)
     overdue = overdue_actions(session, [row.episode_id for row in found], now)
     return [ChildItem(_item(row, overdue), int(row.waiting)) for row in found], total
 
@@ -239,7 +249,7 @@ def next_to_do(session: Session, *, after: str) -> tuple[str, str] | None:
     still needs a person, other than `after` (where a worker goes once a review is saved)."""
     rows = _rows().subquery("queue")
     query = select(rows.c.police_reference, rows.c.level).where(
-        rows.c.status.in_(sorted(s.value for s in TO_DO)), rows.c.police_reference != after
+        _in(rows, TO_DO), rows.c.police_reference != after
     )
     row = session.execute(_in_order(query, rows).limit(1)).first()
     return (row.police_reference, row.level) if row else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
@@ -26,6 +26,17 @@ from triage.store.tables import UserRecord
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 PER_PAGE = 25
+
+
+def paged(total: int, page: int, **filters: object) -> dict[str, Any]:
+    """What a listed page's template needs to page: the total, this page, how many pages, and
+    its filters as a query string (for the `pagination` macro; empty filters left out)."""
+    return {
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // PER_PAGE)),
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+    }
 
 
 def words(code: object) -> str:

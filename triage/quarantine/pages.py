@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from triage.accounts.roles import Role
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
-from triage.http.pages import PER_PAGE, Form, page_roles, render, see_other
+from triage.http.pages import PER_PAGE, Form, page_roles, paged, render, see_other
 from triage.intake import receipts
 from triage.intake.service import Outcome
 from triage.quarantine import service as quarantine
@@ -42,9 +42,7 @@ def quarantine_list(
         "quarantine.html",
         user=user,
         rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        **paged(total, page),
     )
 
 

@@ -206,6 +206,14 @@ def _difference(
     return float(low), float(high)
 
 
+# Each rate compared with the rest's: its words, the events and the count it is a share of.
+_COMPARED = (
+    ("share flagged high", "flagged", "count", "flagged_high"),
+    ("false positive rate", "false_positives", "negatives", "false_positive_rate"),
+    ("false negative rate", "false_negatives", "positives", "false_negative_rate"),
+)
+
+
 def fairness_gaps(
     rows: Sequence[GroupFairness],
     everyone: GroupFairness,
@@ -221,35 +229,11 @@ def fairness_gaps(
                 f"{row.kind} {row.group}: only {row.count} cases, too few to judge its error rates."
             )
             continue
-        for label, mine, of, theirs, of_theirs, rate, rate_all in (
-            (
-                "share flagged high",
-                row.flagged,
-                row.count,
-                everyone.flagged - row.flagged,
-                everyone.count - row.count,
-                row.flagged_high,
-                everyone.flagged_high,
-            ),
-            (
-                "false positive rate",
-                row.false_positives,
-                row.negatives,
-                everyone.false_positives - row.false_positives,
-                everyone.negatives - row.negatives,
-                row.false_positive_rate,
-                everyone.false_positive_rate,
-            ),
-            (
-                "false negative rate",
-                row.false_negatives,
-                row.positives,
-                everyone.false_negatives - row.false_negatives,
-                everyone.positives - row.positives,
-                row.false_negative_rate,
-                everyone.false_negative_rate,
-            ),
-        ):
+        for label, events, count, rate_name in _COMPARED:
+            mine, of = getattr(row, events), getattr(row, count)
+            theirs = getattr(everyone, events) - mine
+            of_theirs = getattr(everyone, count) - of
+            rate, rate_all = getattr(row, rate_name), getattr(everyone, rate_name)
             if not of or not of_theirs or rate is None or rate_all is None:
                 continue
             low, high = _difference(mine, of, theirs, of_theirs)

@@ -139,13 +139,10 @@ def train(
         bands=bands,
     )
 
-    numeric = _numeric(data.facts)
-    boosted = HistGradientBoostingClassifier(random_state=seed, max_iter=200, learning_rate=0.05)
-    boosted.fit(numeric.iloc[train_rows], y[train_rows], sample_weight=weight[train_rows])
+    boosted_p = _boosted(data, train_rows, seed)
     totals = card.total(levels)
     probability = card.predict_proba(levels)[:, 1]
     unrounded = card.unrounded_proba(levels)
-    boosted_p = boosted.predict_proba(numeric)[:, 1]
     band = np.array([model.band_of(int(t)).value for t in totals])
     rng = np.random.default_rng(seed)
 
@@ -275,20 +272,26 @@ def _judged(
     }
 
 
-def evaluate(model: ScoredModel, data: TrainingData, *, seed: int = 7) -> dict[str, Any]:
-    """A trained model judged on another history (a city it never saw): at each moment, beside
-    gradient boosting fitted on that history's earlier episodes and, for a synthetic city, its
-    ground truth. The test decisions are the history's later ones, as in training."""
-    _warm_up, train_rows, test_rows = split(data.starts)
+def _boosted(data: TrainingData, train_rows: np.ndarray, seed: int) -> np.ndarray:
+    """The reference: gradient boosting fitted on `train_rows` of every fact, unbinned, and its
+    probability for every row."""
     numeric = _numeric(data.facts)
     boosted = HistGradientBoostingClassifier(random_state=seed, max_iter=200, learning_rate=0.05)
     boosted.fit(
         numeric.iloc[train_rows], data.outcome[train_rows], sample_weight=data.weight[train_rows]
     )
+    return np.asarray(boosted.predict_proba(numeric)[:, 1])
+
+
+def evaluate(model: ScoredModel, data: TrainingData, *, seed: int = 7) -> dict[str, Any]:
+    """A trained model judged on another history (a city it never saw): at each moment, beside
+    gradient boosting fitted on that history's earlier episodes and, for a synthetic city, its
+    ground truth. The test decisions are the history's later ones, as in training."""
+    _warm_up, train_rows, test_rows = split(data.starts)
     scores = [model.score(fact) for fact in data.facts]
     predictions = {
         "points score": np.array([score.probability for score in scores]),
-        BOOSTED: boosted.predict_proba(numeric)[:, 1],
+        BOOSTED: _boosted(data, train_rows, seed),
     }
     band = np.array([score.band.value for score in scores])
     judged = _judged(data, test_rows, predictions, band, np.random.default_rng(seed))
