@@ -18,6 +18,7 @@ from triage.history.features import (
     compute_features,
     features_for_child,
 )
+from triage.interviews.tables import InterviewDisclosure
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.store.tables import (
     ChildIdentifier,
@@ -206,3 +207,19 @@ def history_features(session: Session) -> pd.DataFrame:
     targets["exclude_episode_id"] = targets["episode_id"].astype("float64")
     targets = targets.set_index("episode_id")
     return compute_features(episodes, edges_frame(session), targets)
+
+
+def disclosed_as_known(session: Session, child_id: int, known_at: datetime) -> tuple[str, ...]:
+    """The indicators the child disclosed in return home interviews recorded by `known_at`: a
+    source of its own beside what police ticked (`triage.interviews`)."""
+    return tuple(
+        session.scalars(
+            select(InterviewDisclosure.indicator)
+            .where(
+                InterviewDisclosure.child_id == child_id,
+                InterviewDisclosure.recorded_at <= known_at,
+            )
+            .distinct()
+            .order_by(InterviewDisclosure.indicator)
+        )
+    )

@@ -42,6 +42,8 @@ def baseline_fact() -> dict[str, Any]:
         "text_suggestions": [],
         "linked_exploited_children": 0,
         "policy_reclassify_every_absence": False,
+        "disclosed_indicators": [],
+        "disclosed_exploitation_indicators": 0,
         "history": {
             name: 0.0 if "hours" in name else 0 for name in FEATURE_NAMES if name not in _LISTS
         },

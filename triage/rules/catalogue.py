@@ -3,9 +3,8 @@
 Each rule is one YAML file in `rules/catalogue/`: an id, a title, its rationale and source, its
 effect, its condition (`when`, in durable-rules' own JSON condition syntax over the fields in
 `triage/rules/fields.py`) and golden examples it must and must not fire on. Thresholds are named
-in `rules/parameters.yaml` and used in conditions as `{$param: name}`. A file that does not
-check out is refused with a message naming the file, the rule and the problem.
-
+in `rules/parameters.yaml` and used in conditions and actions' hours as `{$param: name}`. A file
+that does not check out is refused with a message naming the file, the rule and the problem.
 The ruleset's version is a hash of every file under `rules/`, so any edit is a new version.
 """
 
@@ -260,6 +259,9 @@ def _parameters(path: Path) -> dict[str, Any]:
 def _rule(path: Path, parameters: dict[str, Any]) -> Rule:
     data = _yaml(path)
     rule_id = data.get("id") if isinstance(data, dict) else None
+    for action in (data.get("effect") or {}).get("actions") or [] if rule_id else []:
+        if isinstance(action, dict) and isinstance(hours := action.get("due_hours"), dict):
+            action["due_hours"] = parameters.get(hours.get(PARAM), hours)  # {$param: name}
     try:
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:

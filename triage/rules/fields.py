@@ -34,6 +34,12 @@ NOTIFICATION_FIELDS: dict[str, tuple[type, str]] = {
         "exploitation indicator on any of their episodes",
     ),
     "policy_reclassify_every_absence": (bool, "the policy switch: every absence is missing"),
+    # Their own source: what the child told an independent interviewer after an earlier return.
+    "disclosed_indicators": (list, "indicator codes disclosed in return home interviews so far"),
+    "disclosed_exploitation_indicators": (
+        int,
+        "how many distinct indicators disclosed in return home interviews signal exploitation",
+    ),
 }
 
 HISTORY_FIELDS: dict[str, tuple[type, str]] = {

@@ -2,4 +2,7 @@
 
 from triage.store.database import Database, count, create_database
 
+# Domain tables on the same Base, so the migrations and their checks see every table.
+from triage.interviews import tables as _interview_tables  # noqa: E402, F401
+
 __all__ = ["Database", "count", "create_database"]

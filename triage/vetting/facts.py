@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -76,8 +76,10 @@ def build_fact(
     home_authority: str,
     linked_exploited_children: int,
     suggested: list[Suggestion],
+    disclosed: Collection[str] = (),
 ) -> dict[str, Any]:
-    """The flat fact for the rules (field names as in triage/rules/fields.py)."""
+    """The flat fact for the rules (field names as in triage/rules/fields.py). `disclosed` are
+    the indicators the child disclosed in return home interviews known by `as_of`."""
     indicators = set(n.episode.indicators)
     # A return is known once police report it (it may be stamped minutes after `sent_at`).
     returned = n.episode.returned_at is not None
@@ -106,6 +108,10 @@ def build_fact(
         "linked_exploited_children": linked_exploited_children,
         "policy_reclassify_every_absence": bool(
             ruleset.parameters.get("reclassify_every_absence", False)
+        ),
+        "disclosed_indicators": sorted(set(disclosed)),
+        "disclosed_exploitation_indicators": len(
+            {Indicator(code) for code in disclosed} & EXPLOITATION_INDICATORS
         ),
         "history": history,
     }

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from triage.decisions.models import Score, VettedDecision
 from triage.history.features import HistoryFeatures, exploited_as_known
-from triage.history.store import exploitation_versions, features_as_of
+from triage.history.store import disclosed_as_known, exploitation_versions, features_as_of
 from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, owner_of
 from triage.notification import Notification
 from triage.rules.book import Rulebook
@@ -82,6 +82,7 @@ class Vetter:
                 exploited_as_known(exploitation_versions(session, linked), moment)
             ),
             suggested=suggested,
+            disclosed=disclosed_as_known(session, child_id, moment) if child_id else (),
         )
         fired = self.rulebook.engine.evaluate(ruleset.engine_name, fact)
         return assemble(
