@@ -79,6 +79,7 @@ IMPORTS = {
     "durable-rules": "durable",
     "fastapi": "fastapi",
     "limits": "limits",
+    "matplotlib": "matplotlib",
     "numpy": "numpy",
     "pandas": "pandas",
     "pwdlib": "pwdlib",

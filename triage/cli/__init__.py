@@ -8,6 +8,7 @@ decisions   revet                      decisions that follow the clock
 scoring     train, model-card
 accounts    users add|list|deactivate
 service     schema, migrate, serve
+reports     report monthly             the committee's monthly report as files
 """
 
 from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
@@ -16,6 +17,7 @@ from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
     identity,
     intake,
     quarantine,
+    reports,
     scoring,
     service,
     synthetic,

@@ -1,0 +1,52 @@
+"""The monthly report for a person: who may read which version, and the audit entry.
+
+Panel chairs, senior managers and admins read the full report, or the version for sharing if
+they ask; analysts always read the version for sharing (small numbers suppressed). Every read
+is audited (the month and the version; a report holds no child's details).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from triage.accounts.roles import Role
+from triage.audit.service import Actor, record
+from triage.reports.monthly import MonthlyReport, build
+from triage.reports.months import Month
+from triage.store.tables import UserRecord
+
+READERS = frozenset({Role.PANEL_CHAIR, Role.SENIOR_MANAGER, Role.ANALYST, Role.ADMIN})
+ALWAYS_FOR_SHARING = frozenset({Role.ANALYST})
+
+
+def area_teams(teams: dict[str, str]) -> list[str]:
+    """The routing table's teams (postcode district -> team), each once, in its order."""
+    return list(dict.fromkeys(teams.values()))
+
+
+def monthly_for(
+    session: Session,
+    month: Month,
+    *,
+    viewer: UserRecord,
+    areas: Sequence[str],
+    for_sharing: bool,
+    now: datetime,
+) -> MonthlyReport:
+    """The report `viewer` may read for `month` (the version for sharing if they asked, and
+    always for an analyst), audited."""
+    sharing = for_sharing or Role(viewer.role) in ALWAYS_FOR_SHARING
+    report = build(session, month, areas=areas, for_sharing=sharing)
+    record(
+        session,
+        Actor.of(viewer),
+        "read_monthly_report",
+        record_type="report",
+        record_id=str(month),
+        now=now,
+        for_sharing=sharing,
+    )
+    return report
