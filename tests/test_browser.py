@@ -150,7 +150,7 @@ def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
     rows = worker.locator("table tbody tr")
     assert rows.count() == 2
     assert "high" in rows.first.inner_text().lower()
-    rows.first.get_by_role("link").click()
+    rows.first.locator('a[href^="/notifications/"]').first.click()
     assert worker.get_by_role("heading", name="Why: the rules that fired").is_visible()
     _accessible(worker)
 
@@ -174,7 +174,7 @@ def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
     assert "Waiting for a second person" in reviews  # lowering a high needs another person
     # Then on to the next notification that needs a person, with a way back to the queue.
     assert worker.get_by_role("link", name="Back to the queue").is_visible()
-    worker.get_by_role("link", name="Next in the queue: WEB-MED (medium)").click()
+    worker.get_by_role("link", name="Next child in the queue: Maya Brooks, WEB-MED (medium)").click()
     assert worker.url == f"{service}/notifications/WEB-MED"
     worker.go_back()
 

@@ -90,7 +90,7 @@ def test_a_worker_sees_the_queue_and_a_notification_with_reasons_and_points(
     seeded: TestClient,
 ) -> None:
     _sign_in(seeded, "sam")
-    queue = seeded.get("/queue")
+    queue = seeded.get("/queue/notifications")
     assert queue.template.name == "queue.html"  # type: ignore[attr-defined]
     items = queue.context["items"]  # type: ignore[attr-defined]
     assert [i.police_reference for i in items] == ["P-1", "P-2"]
@@ -119,9 +119,15 @@ def test_a_review_from_the_page_is_saved_and_audited(
             "level": "high",
         },
     )
-    assert refused.status_code == 422
+    # Post/redirect/get: the refusal lands on the notification's own page, as a GET, with the
+    # form as sent and its errors; a refresh would not send the form again.
+    assert [r.status_code for r in refused.history] == [303]
+    assert refused.request.method == "GET" and refused.url.path == "/notifications/P-2"
     assert refused.context["errors"][0].field == "reason"  # type: ignore[attr-defined]
     assert refused.context["values"]["level"] == "high"  # type: ignore[attr-defined]
+    assert "<title>Error: " in refused.text
+    again = seeded.get("/notifications/P-2")  # shown once: the carried form is forgotten
+    assert again.context["errors"] == []  # type: ignore[attr-defined]
     saved = seeded.post(
         "/notifications/P-2/review",
         data={

@@ -63,7 +63,7 @@ def test_no_code_shows_on_any_notification_page(
     ]
     load_records(database, records, vetter=scored_vetter)
     _sign_in(client, "sam")
-    queue = client.get("/queue", params={"status": "all"}).text
+    queue = client.get("/queue/notifications", params={"status": "all"}).text
     references = re.findall(r'href="/notifications/([^"]+)"', queue)[:40]
     assert len(references) >= 20
     shown: dict[str, str] = {}

@@ -87,11 +87,12 @@ def actions_of(session: Session, episode_id: int, escalation: Escalation) -> lis
     return sorted(actions, key=lambda a: (a.due_at, a.type))
 
 
-def overdue_actions(
-    session: Session, episode_ids: list[int], now: datetime
-) -> dict[int, list[str]]:
-    """For each of these episodes, the types of its newest decision's actions that are past due
-    and not done (for the queue: one query for the decisions, one for the completions)."""
+def open_actions(
+    session: Session, episode_ids: list[int]
+) -> dict[int, list[tuple[str, datetime]]]:
+    """For each of these episodes, its newest decision's actions not yet done, as (type, due
+    time), soonest first (for the queues: one query for the decisions, one for the
+    completions)."""
     if not episode_ids:
         return {}
     newest = {
@@ -110,12 +111,26 @@ def overdue_actions(
         )
     )
     return {
-        episode_id: [
-            a.type
-            for a in decisions.read(record).actions
-            if a.due_at < now and (episode_id, a.type) not in done
-        ]
+        episode_id: sorted(
+            (
+                (a.type, a.due_at)
+                for a in decisions.read(record).actions
+                if (episode_id, a.type) not in done
+            ),
+            key=lambda found: (found[1], found[0]),
+        )
         for episode_id, record in newest.items()
+    }
+
+
+def overdue_actions(
+    session: Session, episode_ids: list[int], now: datetime
+) -> dict[int, list[str]]:
+    """For each of these episodes, the types of its newest decision's actions that are past due
+    and not done."""
+    return {
+        episode_id: [type_ for type_, due_at in found if due_at < now]
+        for episode_id, found in open_actions(session, episode_ids).items()
     }
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Query
 
 from triage.accounts.roles import CASEWORK
 from triage.casework import actions as casework_actions
-from triage.casework import convert, reviews, schemas
+from triage.casework import convert, reviews, schemas, settling
 from triage.casework.queue import page_of_queue
 from triage.casework.records import child_view, decisions_of, notification_view, page_of_children
 from triage.decisions.level import ReviewStatus
@@ -87,18 +87,13 @@ def create_review(
     """Confirm the newest decision, or override it with a reason. Never below the police grade;
     lowering the level in force waits for a second person's agreement; the machine's decision
     is kept either way."""
-    now = svc.clock()
-    row = reviews.review(
+    row = settling.review_settling(
         session,
         police_reference=police_reference,
-        decision_id=body.decision_id,
+        request=body,
         reviewer=user,
-        confirm=body.decision == "confirm",
-        level=body.level,
-        reason_code=body.reason,
-        reason_text=body.reason_text,
         rules_dir=svc.rules_dir,
-        now=now,
+        now=svc.clock(),
     )
     return convert.review(row)
 

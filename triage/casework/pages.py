@@ -11,16 +11,18 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from triage.casework import actions as casework_actions
-from triage.casework import reviews
+from triage.casework import reviews, settling
+from triage.casework.by_child import ChildFilters, next_in_queue, page_by_child
 from triage.casework.glance import at_a_glance
-from triage.casework.queue import TO_DO, next_to_do, page_of_children, page_of_queue, teams
+from triage.casework.queue import TO_DO, page_of_queue, teams
 from triage.casework.reasons import review_reasons
 from triage.casework.records import child_view, notification_view
 from triage.casework.schemas import ReviewRequest
 from triage.casework.search import search
+from triage.casework.settling import supersedable
 from triage.decisions.level import ReviewStatus
-from triage.errors import CaseworkRefused, FieldError, RecordNotFound
-from triage.http import csrf
+from triage.errors import CaseworkRefused, RecordNotFound
+from triage.http import csrf, flash
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
 from triage.http.pages import PER_PAGE, CaseUser, Form, paged, render, see_other
 from triage.notification.vocabulary import RiskGrade
@@ -36,19 +38,69 @@ def queue_page(
     session: SessionDep,
     user: CaseUser,
     team: str = "",
+    level: str = "",
+    status: str = "to_do",
+    missing: str = "",
+    overdue: str = "",
+    page: PageNumber = 1,
+) -> HTMLResponse:
+    """The MASH worker's queue: one row for each child with open work, most urgent first."""
+    now = services(request).clock()
+    chosen = _statuses(status) or TO_DO
+    filters = ChildFilters(
+        team=team or None,
+        level=RiskGrade(level) if level in RiskGrade.__members__.values() else None,
+        still_missing=missing == "yes",
+        overdue=overdue == "yes",
+        statuses=chosen & TO_DO or TO_DO,
+    )
+    items, total = page_by_child(
+        session,
+        viewer=user,
+        offset=(page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+        now=now,
+        filters=filters,
+    )
+    return render(
+        request,
+        "children_queue.html",
+        user=user,
+        items=items,
+        **paged(
+            total, page, team=team, level=level, status=status, missing=missing, overdue=overdue
+        ),
+        filters=filters,
+        status=status if status in TO_DO else "to_do",
+        teams=teams(session),
+        levels=list(RiskGrade),
+        statuses=[s for s in ReviewStatus if s in TO_DO],
+        now=now,
+    )
+
+
+def _statuses(status: str) -> frozenset[ReviewStatus] | None:
+    """The review statuses a queue's status filter names ("to_do": all that need a person;
+    "all" or anything else: None, every status)."""
+    if status in ReviewStatus.__members__.values():
+        return frozenset({ReviewStatus(status)})
+    return TO_DO if status == "to_do" else None
+
+
+@router.get("/queue/notifications")
+def notifications_queue_page(
+    request: Request,
+    session: SessionDep,
+    user: CaseUser,
+    team: str = "",
     status: str = "to_do",
     missing: str = "",
     page: PageNumber = 1,
 ) -> HTMLResponse:
-    svc = services(request)
-    chosen = (
-        frozenset({ReviewStatus(status)})
-        if status in ReviewStatus.__members__.values()
-        else TO_DO
-        if status == "to_do"
-        else None
-    )
-    now = svc.clock()
+    """Every notification in the queue's order, one row each (the list before the queue by
+    child, still there for a worker who wants it)."""
+    now = services(request).clock()
+    chosen = _statuses(status)
     items, total = page_of_queue(
         session,
         viewer=user,
@@ -74,39 +126,6 @@ def queue_page(
     )
 
 
-@router.get("/queue/children")
-def children_queue_page(
-    request: Request,
-    session: SessionDep,
-    user: CaseUser,
-    team: str = "",
-    missing: str = "",
-    page: PageNumber = 1,
-) -> HTMLResponse:
-    """The queue as one row per child with notifications that need a person."""
-    now = services(request).clock()
-    items, total = page_of_children(
-        session,
-        viewer=user,
-        offset=(page - 1) * PER_PAGE,
-        limit=PER_PAGE,
-        now=now,
-        team=team or None,
-        still_missing=missing == "yes",
-    )
-    return render(
-        request,
-        "children_queue.html",
-        user=user,
-        items=items,
-        **paged(total, page, team=team, missing=missing),
-        team=team,
-        teams=teams(session),
-        missing=missing == "yes",
-        now=now,
-    )
-
-
 def _notification_page(
     request: Request,
     session: SessionDep,
@@ -114,8 +133,7 @@ def _notification_page(
     police_reference: str,
     *,
     status_code: int = 200,
-    errors: list[FieldError] | None = None,
-    values: dict[str, str] | None = None,
+    refused: flash.Refused | None = None,
     done: str = "",
 ) -> HTMLResponse:
     svc = services(request)
@@ -136,10 +154,14 @@ def _notification_page(
             for level in RiskGrade
             if level.rank >= RiskGrade(view.episode.police_risk_grade).rank
         ],
-        errors=errors or [],
-        values=values or {},
+        errors=refused.errors if refused else [],
+        values=refused.values if refused else {},
         done=done,
-        next_item=next_to_do(session, after=police_reference) if done == "review" else None,
+        settleable=supersedable(session, view.episode),
+        settle_values=refused.lists.get("settle", []) if refused else [],
+        next_item=next_in_queue(session, after=police_reference, now=now)
+        if done == "review"
+        else None,
     )
 
 
@@ -147,7 +169,27 @@ def _notification_page(
 def notification_page(
     request: Request, session: SessionDep, user: CaseUser, police_reference: str, done: str = ""
 ) -> HTMLResponse:
-    return _notification_page(request, session, user, police_reference, done=done)
+    page = _notification_page(
+        request, session, user, police_reference, refused=flash.taken(request), done=done
+    )
+    return flash.forget(request, page)
+
+
+def _refused(
+    request: Request,
+    session: SessionDep,
+    user: UserRecord,
+    police_reference: str,
+    refused: flash.Refused,
+    at: str,
+) -> Response:
+    """Post/redirect/get: back to the notification with the form as sent and its errors (or,
+    for a form too big to carry, the page at once)."""
+    return flash.redirect(
+        request, f"/notifications/{quote(police_reference)}#{at}", refused
+    ) or _notification_page(
+        request, session, user, police_reference, status_code=422, refused=refused
+    )
 
 
 # What to tell a person when the review form's field is missing or not one of its choices.
@@ -176,29 +218,23 @@ def review_form(
     values = {key: str(value) for key, value in form.items() if key != csrf.FIELD}
     try:
         # The API's own request model checks the form, so a rule is written once.
-        body = _checked(ReviewRequest, {k: v or None for k, v in values.items()}, _FORM_WORDS)
-        reviews.review(
+        body = _checked(
+            ReviewRequest,
+            {**{k: v or None for k, v in values.items()}, "settle": form.getlist("settle")},
+            _FORM_WORDS,
+        )
+        settling.review_settling(
             session,
             police_reference=police_reference,
-            decision_id=body.decision_id,
+            request=body,
             reviewer=user,
-            confirm=body.decision == "confirm",
-            level=body.level,
-            reason_code=body.reason,
-            reason_text=body.reason_text,
             rules_dir=svc.rules_dir,
             now=svc.clock(),
         )
     except CaseworkRefused as exc:
-        return _notification_page(
-            request,
-            session,
-            user,
-            police_reference,
-            status_code=422,
-            errors=[exc.error],
-            values=values,
-        )
+        settle = form.getlist("settle")
+        kept = flash.Refused([exc.error], values, {"settle": [str(s) for s in settle]})
+        return _refused(request, session, user, police_reference, kept, "review")
     return see_other(f"/notifications/{quote(police_reference)}?done=review#reviews")
 
 
@@ -225,9 +261,7 @@ def agreement_form(
             now=svc.clock(),
         )
     except CaseworkRefused as exc:
-        return _notification_page(
-            request, session, user, reference, status_code=422, errors=[exc.error]
-        )
+        return _refused(request, session, user, reference, flash.Refused([exc.error]), "reviews")
     return see_other(f"/notifications/{quote(reference)}?done=agreement#reviews")
 
 
@@ -251,9 +285,8 @@ def action_form(
             now=services(request).clock(),
         )
     except CaseworkRefused as exc:
-        return _notification_page(
-            request, session, user, police_reference, status_code=422, errors=[exc.error]
-        )
+        refused = flash.Refused([exc.error])
+        return _refused(request, session, user, police_reference, refused, "actions")
     return see_other(f"/notifications/{quote(police_reference)}?done=action#actions")
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.orm import Session, aliased
 
 from triage import audit
@@ -62,7 +62,7 @@ class QueueItem:
         return self.returned_at is None
 
 
-def _rows() -> Select[Any]:
+def queue_rows() -> Select[Any]:
     levels = in_force()
     decision = aliased(DecisionRecord, name="decision")
     version = aliased(NotificationVersion, name="version")
@@ -127,13 +127,13 @@ def page_of_queue(
         still_missing=still_missing,
         offset=offset,
     )
-    rows = _rows().subquery("queue")
+    rows = queue_rows().subquery("queue")
     query = select(rows)
     if statuses:
         query = query.where(_in(rows, statuses))
     found, total = _page(session, _narrowed(query, rows, team, still_missing), rows, offset, limit)
     overdue = overdue_actions(session, [row.episode_id for row in found], now)
-    return [_item(row, overdue) for row in found], total
+    return [queue_item(row, overdue) for row in found], total
 
 
 def _in(rows: Any, statuses: frozenset[ReviewStatus]) -> Any:
@@ -157,7 +157,7 @@ def _page(
     return found, count(session, query)
 
 
-def _item(row: Any, overdue: dict[int, list[str]]) -> QueueItem:
+def queue_item(row: Any, overdue: dict[int, list[str]]) -> QueueItem:
     return QueueItem(
         episode_id=row.episode_id,
         police_reference=row.police_reference,
@@ -193,66 +193,6 @@ def _priority(rows: Any) -> tuple[Any, ...]:
 
 def _in_order(query: Select[Any], rows: Any) -> Select[Any]:
     return query.order_by(*_priority(rows))
-
-
-@dataclass(frozen=True, slots=True)
-class ChildItem:
-    """A child with open work: their most urgent notification, and how many await a person."""
-
-    top: QueueItem
-    waiting: int
-
-
-def page_of_children(
-    session: Session,
-    *,
-    viewer: UserRecord,
-    offset: int,
-    limit: int,
-    now: datetime,
-    team: str | None = None,
-    still_missing: bool = False,
-) -> tuple[list[ChildItem], int]:
-    """One row per child with notifications that need a person, in the order of each child's
-    most urgent one (the queue's own order), and how many children in all. Audited."""
-    audit.record(
-        session,
-        Actor.of(viewer),
-        "view_queue_by_child",
-        record_type="queue",
-        record_id="-",
-        now=now,
-        team=team or "",
-        still_missing=still_missing,
-        offset=offset,
-    )
-    rows = _rows().subquery("queue")
-    ranked = (
-        select(
-            rows,
-            func.row_number()
-            .over(partition_by=rows.c.child_id, order_by=_priority(rows))
-            .label("place"),
-            func.count().over(partition_by=rows.c.child_id).label("waiting"),
-        )
-        .where(_in(rows, TO_DO))
-        .subquery("ranked")
-    )
-    query = _narrowed(select(ranked).where(ranked.c.place == 1), ranked, team, still_missing)
-    found, total = _page(session, query, ranked, offset, limit)
-    overdue = overdue_actions(session, [row.episode_id for row in found], now)
-    return [ChildItem(_item(row, overdue), int(row.waiting)) for row in found], total
-
-
-def next_to_do(session: Session, *, after: str) -> tuple[str, str] | None:
-    """The police reference and level in force of the first notification in the queue that
-    still needs a person, other than `after` (where a worker goes once a review is saved)."""
-    rows = _rows().subquery("queue")
-    query = select(rows.c.police_reference, rows.c.level).where(
-        _in(rows, TO_DO), rows.c.police_reference != after
-    )
-    row = session.execute(_in_order(query, rows).limit(1)).first()
-    return (row.police_reference, row.level) if row else None
 
 
 def teams(session: Session) -> list[str]:

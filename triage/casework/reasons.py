@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 REASONS_FILE = Path("data") / "review-reasons.yaml"
 CONFIRMED = "confirmed"  # the reason code stored when a person confirms the machine's level
+# ... and when an older notification is settled with the review of the child's newest
+SETTLED = "settled_with_newer"
 
 
 class ReviewReason(BaseModel):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from triage import audit, decisions
 from triage.audit import Actor
-from triage.casework.reasons import CONFIRMED, review_reasons
+from triage.casework.reasons import CONFIRMED, SETTLED, review_reasons
 from triage.decisions.level import ReviewStatus, level_in_force, newest_decisions, newest_reviews
 from triage.errors import CaseworkRefused, RecordNotFound
 from triage.notification.fields import control_problem
@@ -76,8 +76,10 @@ def review(
     reason_text: str | None,
     rules_dir: Path,
     now: datetime,
+    settled_by: str | None = None,
 ) -> ReviewRecord:
-    """Record a person's confirmation, or their override with a reason."""
+    """Record a person's confirmation, or their override with a reason. `settled_by`: the
+    newer notification whose review settles this one (a confirmation; see `settling`)."""
     episode = episode_by_reference(session, police_reference)
     standing = level_in_force(session, episode.id)
     decision = decisions.newest(session, episode.id)
@@ -97,7 +99,10 @@ def review(
     in_force = standing.level
     police = RiskGrade(episode.police_risk_grade)
     text = written(reason_text, field="reason_text")
-    if confirm:  # a person confirms the level in force, whoever set it
+    if confirm and settled_by is not None:
+        new_level, code = in_force, SETTLED
+        text = f"Settled with the review of {settled_by}"
+    elif confirm:  # a person confirms the level in force, whoever set it
         new_level, code = in_force, CONFIRMED
     else:
         new_level, code = _check_override(in_force, level, reason_code, text, rules_dir)
@@ -136,6 +141,7 @@ def review(
         machine_level=record.machine_level,
         reviewed_level=record.reviewed_level,
         reason=record.reason_code,
+        **({"settled_by": settled_by} if settled_by else {}),
     )
     return record
 

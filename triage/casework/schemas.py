@@ -140,6 +140,7 @@ class ReviewRequest(BaseModel):
                     "reason": "known_exploitation",
                     "reason_text": "Named on the MASE list last month",
                 },
+                {"decision_id": 91, "decision": "confirm", "settle": ["WMP-26-000140"]},
             ]
         },
     )
@@ -149,6 +150,14 @@ class ReviewRequest(BaseModel):
     level: RiskGrade | None = Field(default=None, description="For an override: the new level")
     reason: str | None = Field(default=None, description="For an override: a reason code")
     reason_text: str | None = Field(default=None, max_length=4000)
+    settle: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Police references of the child's older notifications that this review "
+        "settles: each awaits review, the child is back from it, and it was sent before this "
+        "one. Each is confirmed at its own level in force, and the audit says which review "
+        "settled it.",
+    )
 
 
 class AgreementRequest(BaseModel):

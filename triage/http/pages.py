@@ -29,14 +29,29 @@ PER_PAGE = 25
 
 
 def paged(total: int, page: int, **filters: object) -> dict[str, Any]:
-    """What a listed page's template needs to page: the total, this page, how many pages, and
-    its filters as a query string (for the `pagination` macro; empty filters left out)."""
+    """What a listed page's template needs to page: the total, this page, how many pages, the
+    page numbers to offer (None where numbers are left out), and its filters as a query string
+    (for the `pagination` macro; empty filters left out)."""
+    pages = max(1, -(-total // PER_PAGE))
     return {
         "total": total,
         "page": page,
-        "pages": max(1, -(-total // PER_PAGE)),
+        "pages": pages,
+        "numbers": page_numbers(page, pages),
         "query": urlencode({k: v for k, v in filters.items() if v}),
     }
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """GOV.UK pagination's numbers: the first, the last, this page and its neighbours, with
+    None for each gap ("1 … 4 5 6 … 20")."""
+    shown = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 def words(code: object) -> str:
