@@ -75,3 +75,59 @@ def test_only_mash_workers_and_admins_open_the_quarantine(
     _sign_in(client, username)
     assert client.get("/quarantine").status_code == 403
     assert client.get(f"/quarantine/{rejected['quarantine_id']}").status_code == 403
+
+
+def test_a_record_that_is_not_a_notification_is_marked_so_with_a_reason(
+    client: TestClient, rejected: dict, headers: dict[str, dict[str, str]]
+) -> None:
+    record = rejected["quarantine_id"]
+    _sign_in(client, "sam")
+    token = _csrf(client, f"/quarantine/{record}")
+    # "Another reason" needs words: refused, naming the note, back on the record's own page.
+    refused = client.post(
+        f"/quarantine/{record}/dismiss", data={"reason": "other", "csrf_token": token}
+    )
+    assert [r.status_code for r in refused.history] == [303]
+    assert refused.url.path == f"/quarantine/{record}"
+    assert [e.field for e in refused.context["errors"]] == ["note"]  # type: ignore[attr-defined]
+    assert refused.context["values"]["reason"] == "other"  # type: ignore[attr-defined]
+    done = client.post(
+        f"/quarantine/{record}/dismiss",
+        data={"reason": "test_message", "note": "", "csrf_token": token},
+    )
+    assert "marked as not a notification" in done.text
+    assert f'href="/quarantine/{record}"' not in done.text  # off the open list
+    page = client.get(f"/quarantine/{record}")
+    assert "A test or training message" in page.text and "Dismissed" in page.text
+    listed = client.get(
+        "/api/v1/quarantine", params={"status": "dismissed"}, headers=headers["admin"]
+    ).json()
+    assert [r["quarantine_id"] for r in listed["items"]] == [record]
+    trail = client.get(
+        "/api/v1/audit", params={"action": "dismiss_quarantined"}, headers=headers["admin"]
+    ).json()["items"]
+    assert [(e["record_id"], e["detail"]["reason"]) for e in trail] == [
+        (str(record), "test_message")
+    ]
+    again = client.post(
+        f"/api/v1/quarantine/{record}/replay",
+        json={"record": rejected["payload"]},
+        headers=headers["mash_worker"],
+    )
+    assert again.status_code == 409  # a dismissed record is no longer open to replay
+
+
+def test_the_api_refuses_a_dismissal_without_a_known_reason(
+    client: TestClient, rejected: dict, headers: dict[str, dict[str, str]]
+) -> None:
+    answer = client.post(
+        f"/api/v1/quarantine/{rejected['quarantine_id']}/dismiss",
+        json={"reason": "bored"},
+        headers=headers["mash_worker"],
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "reason"
+    missing = client.post(
+        "/api/v1/quarantine/999999/dismiss", json={"reason": "duplicate"}, headers=headers["admin"]
+    )
+    assert missing.status_code == 404

@@ -7,7 +7,8 @@ TriageError                   base of everything raised on purpose here         
 ├── RecordNotFound            a record asked for by its id or reference does not exist 404
 ├── Refused                   an action that breaks a policy; names the field          422
 │   ├── CaseworkRefused       a review, agreement or action against casework policy    422
-│   └── UserError             an account that cannot be created as asked               422
+│   ├── UserError             an account that cannot be created as asked               422
+│   └── QuarantineRefused     a quarantined record dismissed without a usable reason   422
 ├── Conflict                  the record is not in a state that allows this            409
 │   ├── QuarantineError       a quarantined record already replayed or superseded      409
 │   └── MatchDecisionError    a possible match already decided                         409
@@ -99,6 +100,11 @@ class CaseworkRefused(Refused):
 
 class UserError(Refused):
     """Raised when an account cannot be created as asked (say, the username is taken)."""
+
+
+class QuarantineRefused(Refused):
+    """Raised when a quarantined record is marked "not a notification" without a reason from
+    the list, or with a note that cannot be stored."""
 
 
 class Conflict(TriageError):

@@ -13,6 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from triage.accounts.roles import Role
+from triage.errors import QuarantineRefused
+from triage.http import flash
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
 from triage.http.pages import PER_PAGE, Form, page_roles, paged, render, see_other
 from triage.intake import receipts
@@ -51,16 +53,45 @@ def quarantine_record(
     request: Request, session: SessionDep, user: QuarantineUser, record_id: RecordId
 ) -> HTMLResponse:
     record = quarantine.get_or_raise(session, record_id)
-    return render(
+    refused = flash.taken(request)
+    page = render(
         request,
         "quarantined.html",
         user=user,
         record=record,
+        reasons=quarantine.NOT_A_NOTIFICATION,
+        dismissal=quarantine.dismissal_of(session, record.id),
+        errors=refused.errors if refused else [],
+        values=refused.values if refused else {},
         fixed=_readable(record.raw),
         earlier=quarantine.get_or_raise(session, record.replay_of_id)
         if record.replay_of_id
         else None,
     )
+    return flash.forget(request, page)
+
+
+@router.post("/quarantine/{record_id}/dismiss")
+def quarantine_dismiss(
+    request: Request, session: SessionDep, user: QuarantineUser, record_id: RecordId, form: Form
+) -> Response:
+    """Mark a kept record as not a notification, with the reason (post/redirect/get)."""
+    values = {k: str(form.get(k, "")) for k in ("reason", "note")}
+    try:
+        quarantine.dismiss(
+            session,
+            record_id,
+            reason=values["reason"],
+            note=values["note"],
+            by=user,
+            now=services(request).clock(),
+        )
+    except QuarantineRefused as exc:
+        refused = flash.Refused([exc.error], values)
+        return flash.redirect(request, f"/quarantine/{record_id}#dismiss", refused) or see_other(
+            f"/quarantine/{record_id}"
+        )
+    return see_other("/quarantine?done=dismissed")
 
 
 @router.post("/quarantine/{record_id}/replay")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.http.problems import FieldProblem
 from triage.http.schemas import REF, WHEN, example
+from triage.quarantine.service import NOT_A_NOTIFICATION
 
 
 class QuarantinedRecord(BaseModel):
@@ -49,3 +50,23 @@ class ReplayRequest(BaseModel):
     )
 
     record: dict[str, Any] = Field(description="The corrected notification")
+
+
+class DismissRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "test_message"},
+                {"reason": "other", "note": "A welfare check, not a missing episode"},
+            ]
+        },
+    )
+
+    reason: str = Field(
+        description="Why this is not a notification: "
+        + "; ".join(f"`{code}`: {words}" for code, words in NOT_A_NOTIFICATION.items())
+    )
+    note: str | None = Field(
+        default=None, max_length=4000, description="In words (needed for `other`)"
+    )

@@ -2,7 +2,9 @@
 
 A person lists them, reads one, fixes it, and replays it. A replay that succeeds marks the entry
 `replayed` (with the police reference it became); one that fails again is kept as a new entry
-that points back at the first, which is marked `superseded`. Nothing is deleted.
+that points back at the first, which is marked `superseded`. A record that is not a notification
+at all (a test message, a record about an adult, one sent in error) is marked `dismissed`, with
+its reason from `NOT_A_NOTIFICATION` kept beside it. Nothing is deleted.
 """
 
 from __future__ import annotations
@@ -16,8 +18,19 @@ from sqlalchemy.orm import Session
 
 from triage import audit
 from triage.audit import Actor
-from triage.errors import FieldError, QuarantineError, RecordNotFound
+from triage.errors import FieldError, QuarantineError, QuarantineRefused, RecordNotFound
+from triage.notification.fields import control_problem
+from triage.quarantine.tables import QuarantineDismissal
 from triage.store.tables import QuarantinedRecord, UserRecord
+
+# Why a person may judge a kept record not to be a notification, in the words the page shows.
+NOT_A_NOTIFICATION = {
+    "test_message": "A test or training message from the police system",
+    "not_a_child": "About an adult, not a child",
+    "sent_in_error": "Sent to us in error (not our child, not our area's police)",
+    "duplicate": "A copy of a notification already stored",
+    "other": "Another reason (say what in the note)",
+}
 
 
 def keep(
@@ -128,3 +141,48 @@ def mark_replayed(record: QuarantinedRecord, *, police_reference: str, now: date
 
 def mark_superseded(record: QuarantinedRecord, *, now: datetime) -> None:
     record.status, record.resolved_at = "superseded", now
+
+
+def dismiss(
+    session: Session,
+    record_id: int,
+    *,
+    reason: str,
+    note: str | None,
+    by: UserRecord,
+    now: datetime,
+) -> QuarantineDismissal:
+    """Mark an open record as not a notification, with the reason; audited (the reason's code,
+    never the note)."""
+    record = open_for_replay(session, record_id)
+    if reason not in NOT_A_NOTIFICATION:
+        raise QuarantineRefused(
+            "reason", f"choose a reason from the list; one of: {', '.join(NOT_A_NOTIFICATION)}"
+        )
+    text = (note or "").strip() or None
+    if text is not None and (problem := control_problem(text)) is not None:
+        raise QuarantineRefused("note", problem)
+    if reason == "other" and text is None:
+        raise QuarantineRefused("note", "say in the note why this is not a notification")
+    record.status, record.resolved_at = "dismissed", now
+    dismissal = QuarantineDismissal(
+        quarantine_id=record.id, reason=reason, note=text, by_id=by.id, at=now
+    )
+    session.add(dismissal)
+    session.flush()
+    audit.record(
+        session,
+        Actor.of(by),
+        "dismiss_quarantined",
+        record_type="quarantine",
+        record_id=str(record.id),
+        now=now,
+        reason=reason,
+    )
+    return dismissal
+
+
+def dismissal_of(session: Session, record_id: int) -> QuarantineDismissal | None:
+    return session.scalar(
+        select(QuarantineDismissal).where(QuarantineDismissal.quarantine_id == record_id)
+    )
