@@ -22,7 +22,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.interviews.tables import InterviewReferral, InterviewTask
@@ -57,11 +57,8 @@ class TaskFact:
     referrals: tuple[str, ...]  # kinds, one per referral
 
 
-def read(session: Session, *, window: list[Month], known_at: datetime) -> list[TaskFact] | None:
-    """Every task whose child returned in the window (None if this store keeps no interview
-    tasks: a database migrated before they existed)."""
-    if not inspect(session.get_bind()).has_table(InterviewTask.__tablename__):
-        return None
+def read(session: Session, *, window: list[Month], known_at: datetime) -> list[TaskFact]:
+    """Every task whose child returned in the window."""
     tasks = session.scalars(
         select(InterviewTask)
         .where(InterviewTask.returned_at >= window[0].start, InterviewTask.returned_at < known_at)

@@ -54,7 +54,7 @@ class MonthlyReport:
     headline: tuple[tuple[str, Figure], ...]
     tables: tuple[FigureTable, ...]
     trend: tuple[TrendPoint, ...]
-    interviews_recorded: bool  # whether the store keeps return home interviews yet
+    interviews_recorded: bool  # whether any interview is due in the months reported
 
     def table(self, key: str) -> FigureTable:
         return next(t for t in self.tables if t.key == key)
@@ -80,9 +80,7 @@ def build(
     _episode_counts(counts, this, facts, rows)
     _trend_counts(counts, window, by_month, month)
     interviews = rhi.read(session, window=window, known_at=known_at)
-    teams: list[str] = []
-    if interviews is not None:
-        teams = rhi.add_counts(counts, interviews, month=month, window=window, areas=areas)
+    teams = rhi.add_counts(counts, interviews, month=month, window=window, areas=areas)
     shown = counts.shown(for_sharing=for_sharing)
     tables = [
         _episode_table("by_area", "By area", "Area", rows, shown, "area"),
@@ -95,21 +93,18 @@ def build(
             "lac",
         ),
         _other_authorities_table(shown),
-        _trend_table(window, month, shown, averaged, interviews is not None),
+        _trend_table(window, month, shown, averaged),
+        *rhi.tables(shown, teams=teams),
     ]
-    trend: tuple[TrendPoint, ...] = ()
-    if interviews is not None:
-        tables.extend(rhi.tables(shown, teams=teams))
-        trend = rhi.trend(shown, month=month, window=window)
     return MonthlyReport(
         month=month,
         known_at=known_at,
         for_sharing=for_sharing,
         months_averaged=averaged,
-        headline=_headline(shown, averaged, interviews is not None),
+        headline=_headline(shown, averaged),
         tables=tuple(tables),
-        trend=trend,
-        interviews_recorded=interviews is not None,
+        trend=rhi.trend(shown, month=month, window=window),
+        interviews_recorded=bool(interviews),
     )
 
 
@@ -249,23 +244,16 @@ def _other_authorities_table(shown: Shown) -> FigureTable:
     )
 
 
-def _trend_table(
-    window: list[Month], this: Month, shown: Shown, averaged: int, with_interviews: bool
-) -> FigureTable:
-    columns = ["Children missing", "Episodes"]
-    if with_interviews:
-        columns += list(rhi.TREND_HEADINGS)
+def _trend_table(window: list[Month], this: Month, shown: Shown, averaged: int) -> FigureTable:
+    columns = ["Children missing", "Episodes", *rhi.TREND_HEADINGS]
 
     def row(month: Month) -> tuple[Figure, ...]:
         cells = [shown.count(month_key(month, this, c)) for c in ("children", "episodes")]
-        if with_interviews:
-            cells += rhi.trend_cells(shown, month=month, this=this)
-        return tuple(cells)
+        return (*cells, *rhi.trend_cells(shown, month=month, this=this))
 
     rows = [(m.title, row(m)) for m in window]
     average = [shown.average(("year", c), averaged) for c in ("children", "episodes")]
-    if with_interviews:
-        average += rhi.average_cells(shown, averaged)
+    average += rhi.average_cells(shown, averaged)
     rows.append((f"Monthly average ({averaged} months)", tuple(average)))
     return FigureTable(
         key="trend",
@@ -277,13 +265,11 @@ def _trend_table(
     )
 
 
-def _headline(shown: Shown, averaged: int, with_interviews: bool) -> tuple[tuple[str, Figure], ...]:
+def _headline(shown: Shown, averaged: int) -> tuple[tuple[str, Figure], ...]:
     items = [
         ("Children missing", shown.count(("all", "children"))),
         ("12-month average", shown.average(("year", "children"), averaged)),
         ("Episodes", shown.count(("all", "episodes"))),
         ("12-month average", shown.average(("year", "episodes"), averaged)),
     ]
-    if with_interviews:
-        items += rhi.headline(shown)
-    return tuple(items)
+    return (*items, *rhi.headline(shown))

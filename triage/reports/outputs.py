@@ -53,13 +53,12 @@ def write(report: MonthlyReport, directory: Path) -> list[Path]:
         path = directory / f"{stem}-{table.key.replace('_', '-')}.csv"
         write_csv(table, path)
         written.append(path)
-    if report.interviews_recorded:
-        trend = directory / f"{stem}-success-rate.csv"
-        write_trend_csv(report, trend)
-        png, svg = directory / f"{stem}-success-rate.png", directory / f"{stem}-success-rate.svg"
-        png.write_bytes(chart.png(report.trend))
-        svg.write_text(chart.svg(report.trend), encoding="utf-8")
-        written += [trend, png, svg]
+    trend = directory / f"{stem}-success-rate.csv"
+    write_trend_csv(report, trend)
+    png, svg = directory / f"{stem}-success-rate.png", directory / f"{stem}-success-rate.svg"
+    png.write_bytes(chart.png(report.trend))
+    svg.write_text(chart.svg(report.trend), encoding="utf-8")
+    written += [trend, png, svg]
     summary = directory / f"{stem}.md"
     summary.write_text(markdown(report, [p.name for p in written]), encoding="utf-8")
     return [*written, summary]
@@ -91,11 +90,10 @@ def markdown(report: MonthlyReport, files: list[str]) -> str:
             "| " + " | ".join([label, *(c.text for c in cells)]) + " |"
             for label, cells in table.rows
         ]
-    if report.interviews_recorded:
-        lines += ["", "## The success rate month by month", ""]
-        png = next(name for name in files if name.endswith("-success-rate.png"))
-        lines += [f"![{chart.describe(report.trend)}]({png})", ""]
-    else:
-        lines += ["", "This store keeps no return home interviews yet.", ""]
+    lines += ["", "## The success rate month by month", ""]
+    if not report.interviews_recorded:
+        lines += ["No return home interview was due in these months.", ""]
+    png = next(name for name in files if name.endswith("-success-rate.png"))
+    lines += [f"![{chart.describe(report.trend)}]({png})", ""]
     lines += ["## Files", ""] + [f"- `{name}`" for name in files]
     return "\n".join(lines) + "\n"

@@ -73,15 +73,37 @@ def _smallest_shown(line: Line, values: Mapping[Hashable, int], hidden: Mapping)
 def _protect_lines(
     values: Mapping[Hashable, int], lines: Sequence[Line], hidden: dict[Hashable, Hidden]
 ) -> None:
+    """Until no line hides exactly one member: such a line hides one more, preferring a cell
+    that also completes another such line (closing a rectangle hides the fewest), then the
+    smallest."""
+    through: dict[Hashable, list[Line]] = {}
+    for line in lines:
+        for member in line.members:
+            through.setdefault(member, []).append(line)
+
+    def lone(line: Line) -> bool:
+        return sum(1 for m in line.members if m in hidden) == 1
+
     changed = True
     while changed:
         changed = False
         for line in lines:
-            if sum(1 for m in line.members if m in hidden) == 1:
-                chosen = _smallest_shown(line, values, hidden)
-                if chosen is not None:
-                    hidden[chosen] = Hidden.SECONDARY
-                    changed = True
+            if not lone(line):
+                continue
+            shown = [m for m in line.members if m not in hidden]
+            if not shown:
+                continue
+            chosen = min(
+                shown,
+                key=lambda m: (
+                    not any(lone(other) for other in through[m] if other is not line),
+                    values[m],
+                    m == line.total,
+                    repr(m),
+                ),
+            )
+            hidden[chosen] = Hidden.SECONDARY
+            changed = True
 
 
 def _hide_beside(
