@@ -75,3 +75,30 @@ def test_the_child_page_shows_the_history_at_a_glance(
     assert "Still missing" in page and 'href="/notifications/G-2"' in page
     assert "Looked after" in page and "(age " in page
     assert "<svg" in page and "3 episodes in the last 12 months" in page
+
+
+def test_the_notification_page_shows_the_history_at_a_glance_too(
+    client: TestClient, headers: dict[str, dict[str, str]], clock: FrozenClock
+) -> None:
+    for k, days in enumerate((80, 5)):
+        payload = notification(
+            reference=f"GN-{k}",
+            reported=clock() - timedelta(days=days),
+            child={"police_person_id": "WMP-P-GN"},
+            episode={
+                "indicators": ["vehicle_unknown_adult"],
+                "last_seen_location": "Outside the bus station",
+                "return_location": "A friend's flat",
+            },
+        )
+        sent = client.post("/api/v1/notifications", json=payload, headers=headers["police_feed"])
+        assert sent.status_code == 201, sent.text
+    _sign_in(client, "sam")
+    page = client.get("/notifications/GN-1")
+    glance = page.context["glance"]  # type: ignore[attr-defined]
+    assert (glance.episodes_30d, glance.episodes_90d, glance.episodes) == (1, 2, 2)
+    text = page.text
+    assert "History at a glance" in text and "1 in 30 days, 2 in 90 days" in text
+    assert "Outside the bus station" in text and "A friend&#39;s flat" in text
+    assert "West Midlands Police" in text and "2 episodes in the last 12 months" in text
+    assert "Open actions" in text

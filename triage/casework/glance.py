@@ -36,6 +36,7 @@ class Glance:
     episodes_30d: int
     episodes_90d: int
     episodes_365d: int
+    episodes: int  # in all, as far back as the record goes
     still_missing: TimelineEntry | None  # the episode they are missing from now, if any
     chart: str  # SVG, every text in it escaped
 
@@ -58,6 +59,7 @@ def at_a_glance(session: Session, view: ChildView, *, now: datetime) -> Glance:
         episodes_30d=within(30),
         episodes_90d=within(90),
         episodes_365d=within(365),
+        episodes=len(view.timeline),
         still_missing=next((t for t in view.timeline if t.returned_at is None), None),
         chart=chart(view.timeline, now=now),
     )

@@ -16,7 +16,7 @@ from triage.casework.by_child import ChildFilters, next_in_queue, page_by_child
 from triage.casework.glance import at_a_glance
 from triage.casework.queue import TO_DO, page_of_queue, teams
 from triage.casework.reasons import review_reasons
-from triage.casework.records import child_view, notification_view
+from triage.casework.records import child_history, child_view, notification_view
 from triage.casework.schemas import ReviewRequest
 from triage.casework.search import search
 from triage.casework.settling import supersedable
@@ -141,12 +141,14 @@ def _notification_page(
     view = notification_view(
         session, police_reference, viewer=user, escalation=svc.escalation, now=now
     )
+    glance = at_a_glance(session, child_history(session, view.child.id), now=now)
     return render(
         request,
         "notification.html",
         status_code=status_code,
         user=user,
         view=view,
+        glance=glance,
         now=now,
         reasons=review_reasons(svc.rules_dir).values(),
         levels=[

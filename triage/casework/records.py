@@ -124,12 +124,24 @@ def notification_view(
 
 def child_view(session: Session, child_id: int, *, viewer: UserRecord, now: datetime) -> ChildView:
     """A child's record as a person opens it; the view is written to the audit trail."""
+    view = child_history(session, child_id)
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "view_child",
+        record_type="child",
+        record_id=view.child.id,
+        now=now,
+    )
+    return view
+
+
+def child_history(session: Session, child_id: int) -> ChildView:
+    """A child's record: their timeline, the children seen missing with them, open possible
+    matches (for a page that already audits its own viewing, such as a notification's)."""
     if session.get(ChildRecord, child_id) is None:
         raise RecordNotFound("child", child_id)
     child = session.get_one(ChildRecord, live_child_id(session, child_id))
-    audit.record(
-        session, Actor.of(viewer), "view_child", record_type="child", record_id=child.id, now=now
-    )
     episodes = session.scalars(
         select(EpisodeRecord)
         .where(EpisodeRecord.child_id == child.id)
