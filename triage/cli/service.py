@@ -69,6 +69,7 @@ def serve(
 
     from triage.accounts.demo import ensure_demo_accounts
     from triage.accounts.roles import DESCRIPTIONS
+    from triage.panels.demo import ensure_demo_panels_for_chair
 
     settings = get_settings()
     if not _loopback(host) and settings.environment != "production":
@@ -86,12 +87,17 @@ def serve(
             raise fail("demo accounts are for development only")
         with create_database(settings).transaction() as session:
             sign_ins = ensure_demo_accounts(session, now=datetime.now(UTC))
+            made = ensure_demo_panels_for_chair(
+                session, rules_dir=settings.rules_dir, now=datetime.now(UTC)
+            )
         table = Table(title="Demo sign-ins (new passwords every start)")
         for column in ("role", "username", "password"):
             table.add_column(column)
         for sign_in in sign_ins:
             table.add_row(DESCRIPTIONS[sign_in.role], sign_in.username, sign_in.password)
         console.print(table)
+        if made:
+            console.print(f"Made {made} demo panel meetings for chair.demo: see /panels")
     console.print(
         f"Open http://{host}:{port}/ to sign in  (API docs: http://{host}:{port}/api/v1/docs)"
     )
