@@ -1,4 +1,4 @@
-"""The six roles and what each is for. Which endpoint allows which role is said at the endpoint."""
+"""The seven roles and what each is for. Which endpoint allows which role is said at the endpoint."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ class Role(StrEnum):
     SENIOR_MANAGER = "senior_manager"  # told at once of every high; confirms the level
     ANALYST = "analyst"  # reads pseudonymised decisions only
     ADMIN = "admin"  # reads and exports the audit trail, runs the quarantine
+    MISSING_SUPPORT_WORKER = "missing_support_worker"  # offers and holds return home interviews
 
 
 # The roles that see children's records and act on them.
@@ -24,4 +25,5 @@ DESCRIPTIONS = {
     Role.SENIOR_MANAGER: "Senior manager",
     Role.ANALYST: "Analyst",
     Role.ADMIN: "Administrator",
+    Role.MISSING_SUPPORT_WORKER: "Missing support worker",
 }

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -280,9 +280,11 @@ class RevetSchedule:
         *,
         interval: float,
         clock: Callable[[], datetime],
+        followers: Sequence[Callable[[datetime], object]] = (),
     ) -> None:
         self.database, self.vetter, self.thresholds = database, vetter, thresholds
         self.interval, self.clock = interval, clock
+        self.followers = tuple(followers)  # passes that follow each re-vet (interview tasks)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
@@ -290,6 +292,8 @@ class RevetSchedule:
     def run_once(self) -> RevetSummary:
         now = self.clock()
         summary = revet_due(self.database, self.vetter, self.thresholds(), as_of=now, now=now)
+        for follower in self.followers:
+            follower(now)
         self.runs += 1
         if summary.decided or summary.failed:
             log.info(

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from triage.store.tables import Base, UserRecord
+from triage.store.tables import Base, ChildRecord, EpisodeRecord, UserRecord
 
 
 class TeamMembership(Base):
@@ -77,6 +77,7 @@ class InterviewTask(Base):
         order_by="InterviewDisclosure.indicator"
     )
     referrals: Mapped[list[InterviewReferral]] = relationship(order_by="InterviewReferral.id")
+    child: Mapped[ChildRecord] = relationship()
     allocated_to: Mapped[UserRecord | None] = relationship(foreign_keys=[allocated_to_id])
     held_by: Mapped[UserRecord | None] = relationship(foreign_keys=[held_by_id])
 
@@ -94,6 +95,7 @@ class InterviewEpisode(Base):
     merged: Mapped[bool] = mapped_column(Boolean)  # joined an open task: missing again before
 
     task: Mapped[InterviewTask] = relationship(back_populates="episodes")
+    episode: Mapped[EpisodeRecord] = relationship()
 
 
 class InterviewDisclosure(Base):
@@ -122,3 +124,5 @@ class InterviewReferral(Base):
     made_on: Mapped[datetime]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime]
+
+    recorded_by: Mapped[UserRecord] = relationship()

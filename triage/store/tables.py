@@ -283,7 +283,7 @@ class UserRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20).with_variant(String(40), "postgresql"))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
@@ -389,7 +389,7 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     username: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20).with_variant(String(40), "postgresql"))
     action: Mapped[str] = mapped_column(String(40), index=True)
     record_type: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[str] = mapped_column(String(64))

@@ -2,7 +2,8 @@
 
 Team memberships for missing support workers; one interview task per returned episode that the
 rules say needs one (a merged task covers several episodes); the indicators a child disclosed
-in an interview (read by the child's history); referrals an interview led to.
+in an interview (read by the child's history); referrals an interview led to. A role's name
+gets room for `missing_support_worker` (22 characters) on users and the audit trail.
 
 Revision ID: 0009
 Revises: 0008
@@ -30,7 +31,25 @@ def _fk(column: str, table: str, owner: str) -> sa.ForeignKeyConstraint:
     )
 
 
+def _role_width(width: int, before: int) -> None:
+    """Widen (or narrow back) `role` on users and audit_events, on PostgreSQL. SQLite never
+    enforces a declared length, so its tables stay as they are (the models say the same:
+    `String(20).with_variant(String(40), "postgresql")`); rebuilding them there would drop
+    the audit trail's append-only triggers and trip the foreign keys of every user."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("users", "audit_events"):
+        op.alter_column(
+            table,
+            "role",
+            type_=sa.String(length=width),
+            existing_type=sa.String(length=before),
+            existing_nullable=False,
+        )
+
+
 def upgrade() -> None:
+    _role_width(40, 20)
     op.create_table(
         "team_memberships",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -129,3 +148,4 @@ def downgrade() -> None:
         op.drop_table(table)
     op.drop_table("interview_tasks")
     op.drop_table("team_memberships")
+    _role_width(20, 40)
