@@ -83,8 +83,9 @@ def send(database: Database, vetter: Vetter, clock: FrozenClock, payload: dict[s
 
 
 def the_city(database: Database, vetter: Vetter, clock: FrozenClock) -> None:
-    """Five children in June 2026 and a few episodes around it (see each line)."""
-    clock.now = datetime(2026, 8, 1, tzinfo=UTC)
+    """Five children in June 2026 and a few episodes around it (see each line), received on
+    1 August (the clock is put back afterwards)."""
+    before, clock.now = clock.now, datetime(2026, 8, 1, tzinfo=UTC)
     a = {**LOOKED_AFTER, **person("A", "Amy", "2010-02-03")}
     put(database, vetter, clock, "A-MAR", "2026-03-10T20:00", a)
     put(database, vetter, clock, "A-1", "2026-06-03T20:00", a)
@@ -139,6 +140,7 @@ def the_city(database: Database, vetter: Vetter, clock: FrozenClock) -> None:
                 completed_at=uk("2026-06-13T09:00").astimezone(UTC),
             )
         )
+    clock.now = before
 
 
 def report(database: Database, month: Month = JUNE, *, for_sharing: bool = False) -> MonthlyReport:

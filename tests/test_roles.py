@@ -38,6 +38,7 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/audit"): {"admin"},
     ("GET", "/api/v1/audit/export"): {"admin"},
     ("GET", "/api/v1/analytics/decisions"): {"analyst", "admin"},
+    ("GET", "/api/v1/reports/monthly"): {"panel_chair", "senior_manager", "analyst", "admin"},
 }
 
 
@@ -99,6 +100,7 @@ def _call(client: TestClient, method: str, path: str, seed: dict[str, Any], auth
         "/api/v1/reviews/{review_id}/agreement": {"json": {"agree": True}},
         "/api/v1/notifications/{police_reference}/actions/{action_type}/completion": {"json": {}},
         "/api/v1/quarantine/{quarantine_id}/replay": {"json": {"record": notification()}},
+        "/api/v1/reports/monthly": {"params": {"month": "2026-02"}},
     }
     return client.request(method, url, headers=auth, **bodies.get(path, {}))
 

@@ -45,8 +45,12 @@ def monthly(
         areas = area_teams(load_ruleset(get_settings().rules_dir).teams)
     except TriageError as exc:
         raise fail(str(exc)) from None
-    with open_database().reading() as session:
-        report = build(session, chosen, areas=areas, for_sharing=for_sharing)
+    database = open_database()
+    try:
+        with database.reading() as session:
+            report = build(session, chosen, areas=areas, for_sharing=for_sharing)
+    finally:
+        database.dispose()
     written = outputs.write(report, out)
     for label, figure in report.headline:
         console.print(f"{label}: {figure.text}")

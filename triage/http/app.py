@@ -43,6 +43,8 @@ from triage.identity import pages as match_pages
 from triage.intake import api as intake_api
 from triage.quarantine import api as quarantine_api
 from triage.quarantine import pages as quarantine_pages
+from triage.reports import api as reports_api
+from triage.reports import pages as reports_pages
 from triage.settings import Settings
 from triage.store import Database, create_database
 from triage.vetting import Vetter, create_vetter
@@ -116,6 +118,7 @@ def create_app(
     app.include_router(_api())
     for module in (accounts_pages, casework_pages, audit_pages, quarantine_pages, match_pages):
         app.include_router(module.router)
+    app.include_router(reports_pages.router)
     pages.mount_static(app)
     return app
 
@@ -159,6 +162,7 @@ def _api() -> APIRouter:
         quarantine_api,
         audit_api,
         analysis_api,
+        reports_api,
     ):
         api.include_router(module.router)
     return api
