@@ -144,6 +144,7 @@ ACCOUNTS = {
     "senior_manager": ("morgan", "Morgan Reid"),
     "analyst": ("priya", "Priya Shah"),
     "admin": ("chris", "Chris Evans"),
+    "missing_support_worker": ("dana", "Dana Hughes"),
 }
 
 

@@ -96,12 +96,17 @@ def sign_out(request: Request, form: Form, session: SessionDep) -> Response:
 def home(
     request: Request, session: SessionDep, user: Annotated[UserRecord, Depends(page_user)]
 ) -> Response:
-    """Where each role starts: casework at the queue, admins at the audit trail, and the roles
-    that work through the API at a page of what they can use."""
+    """Where each role starts: panel chairs at the panel's ranked children, casework at the
+    queue, admins at the audit trail, missing support workers at their team's interviews, and
+    the roles that work through the API at a page of what they can use."""
+    if user.role == Role.PANEL_CHAIR:
+        return see_other("/panels")
     if Role(user.role) in CASEWORK:
         return see_other("/queue")
     if user.role == Role.ADMIN:
         return see_other("/audit")
+    if user.role == Role.MISSING_SUPPORT_WORKER:
+        return see_other("/interviews")
     if user.role == Role.POLICE_FEED:
         rows, total = receipts.page_of(session, by=user, offset=0, limit=10)
         return render(request, "home_police.html", user=user, receipts=rows, total=total)

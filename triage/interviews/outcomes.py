@@ -176,9 +176,9 @@ def add_referral(
 ) -> InterviewReferral:
     """A referral the interview led to (only once it is held)."""
     task = service.get_or_raise(session, task_id)
+    made = _moment("made_on", body.made_on, task, now)
     if task.status != "held":
         raise Conflict(f"interview task {task_id} is {task.status}: referrals follow a held one")
-    made = _moment("made_on", body.made_on, task, now)
     return _referral(session, task, body.kind, made, user, now)
 
 

@@ -137,3 +137,19 @@ def open_counts(session: Session) -> dict[str, int]:
             .group_by(InterviewTask.team)
         )
     }
+
+
+def of_child(session: Session, child_id: int) -> list[InterviewTask]:
+    """A child's interviews, newest return first (for the child's page)."""
+    return list(
+        session.scalars(
+            select(InterviewTask)
+            .options(
+                selectinload(InterviewTask.episodes),
+                selectinload(InterviewTask.disclosures),
+                selectinload(InterviewTask.referrals),
+            )
+            .where(InterviewTask.child_id == child_id)
+            .order_by(InterviewTask.returned_at.desc(), InterviewTask.id.desc())
+        )
+    )
