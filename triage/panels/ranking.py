@@ -274,11 +274,13 @@ def _ranked(
 
     parts: list[Contribution] = []
     w = weights
-    in_window = [e for e in within(w.level.window_days) if e.id in levels] or [
-        e for e in episodes if e.id in levels
-    ][:1]
+    # The level counts only from episodes in its window; a child seen long ago still shows the
+    # level of their newest episode, for no points.
+    in_window = [e for e in within(w.level.window_days) if e.id in levels]
     top = max(in_window, key=lambda e: levels[e.id].rank, default=None)
-    level = levels[top.id] if top else RiskGrade.NO_APPARENT_RISK
+    newest = next((e for e in episodes if e.id in levels), None)
+    shown = top or newest
+    level = levels[shown.id] if shown else RiskGrade.NO_APPARENT_RISK
     if top is not None:
         parts.append(
             Contribution(
@@ -345,7 +347,7 @@ def _ranked(
                 f"{overdue} action{'s' if overdue != 1 else ''} past due and not done",
             )
         )
-    shown = tuple(
+    counted = tuple(
         sorted(
             (Contribution(p.factor, round(p.points, 1), p.because) for p in parts if p.points),
             key=lambda p: -p.points,
@@ -355,7 +357,7 @@ def _ranked(
         child_id=child_id,
         name=name,
         area=area,
-        points=round(sum(p.points for p in shown), 1),
+        points=round(sum(p.points for p in counted), 1),
         level=level.value,
         episodes_recent=len(recent),
         episodes_before=before,
@@ -363,7 +365,7 @@ def _ranked(
         still_missing=missing is not None,
         exploitation_indicators=tuple(indicators),
         overdue=overdue,
-        contributions=shown,
+        contributions=counted,
     )
 
 
