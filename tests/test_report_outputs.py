@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -145,3 +146,12 @@ def test_the_page_names_a_bad_month_in_an_error_summary(city: TestClient) -> Non
 def test_a_mash_worker_cannot_open_the_report_page(city: TestClient) -> None:
     _sign_in(city, "sam")
     assert city.get("/reports/monthly?month=2026-06").status_code == 403
+
+
+def test_the_page_opens_on_the_newest_month_the_store_has(
+    city: TestClient, clock: FrozenClock
+) -> None:
+    clock.now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)  # the newest episode is in June
+    _sign_in(city, "jo")
+    page = city.get("/reports/monthly").text
+    assert "Children missing from home or care: June 2026" in page

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from triage.interviews.tables import InterviewReferral, InterviewTask
 from triage.interviews.vocabulary import REFERRALS
+from triage.reports.episodes import area_of
 from triage.reports.figures import Counts, Figure, FigureTable, Shown, TrendPoint
 from triage.reports.months import Month
 
@@ -79,7 +80,7 @@ def read(session: Session, *, window: list[Month], known_at: datetime) -> list[T
         facts.append(
             TaskFact(
                 task_id=t.id,
-                team=t.team,
+                team=area_of(t.team),
                 month=Month.of(t.returned_at),
                 offered=first is not None,
                 offered_72h=first is not None and first <= t.due_at,

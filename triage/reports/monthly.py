@@ -266,10 +266,11 @@ def _trend_table(window: list[Month], this: Month, shown: Shown, averaged: int) 
 
 
 def _headline(shown: Shown, averaged: int) -> tuple[tuple[str, Figure], ...]:
+    over = f"{averaged}-month average"
     items = [
         ("Children missing", shown.count(("all", "children"))),
-        ("12-month average", shown.average(("year", "children"), averaged)),
+        (f"Children missing, {over}", shown.average(("year", "children"), averaged)),
         ("Episodes", shown.count(("all", "episodes"))),
-        ("12-month average", shown.average(("year", "episodes"), averaged)),
+        (f"Episodes, {over}", shown.average(("year", "episodes"), averaged)),
     ]
     return (*items, *rhi.headline(shown))

@@ -34,7 +34,7 @@ def monthly_page(
     now = svc.clock()
     typed = month.strip()
     try:
-        chosen = Month.parse(typed) if typed else Month.of(now).plus(-1)
+        chosen = Month.parse(typed) if typed else reports.default_month(session, now=now)
     except Refused as refused:
         return render(
             request,

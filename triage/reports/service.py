@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.accounts.roles import Role
 from triage.audit.service import Actor, record
 from triage.reports.monthly import MonthlyReport, build
 from triage.reports.months import Month
-from triage.store.tables import UserRecord
+from triage.store.tables import EpisodeRecord, UserRecord
 
 READERS = frozenset({Role.PANEL_CHAIR, Role.SENIOR_MANAGER, Role.ANALYST, Role.ADMIN})
 ALWAYS_FOR_SHARING = frozenset({Role.ANALYST})
@@ -25,6 +26,14 @@ ALWAYS_FOR_SHARING = frozenset({Role.ANALYST})
 def area_teams(teams: dict[str, str]) -> list[str]:
     """The routing table's teams (postcode district -> team), each once, in its order."""
     return list(dict.fromkeys(teams.values()))
+
+
+def default_month(session: Session, *, now: datetime) -> Month:
+    """The month a page opens on: the last whole month, or the month of the newest episode the
+    store holds if that is earlier (a store loaded with an older history)."""
+    last_whole = Month.of(now).plus(-1)
+    newest = session.scalar(select(func.max(EpisodeRecord.last_seen_at)))
+    return min(last_whole, Month.of(newest)) if newest is not None else last_whole
 
 
 def monthly_for(
