@@ -25,7 +25,7 @@ class Month:
         if found is None:
             raise Refused(field, f"{text!r} is not a month: {EXPECTED}")
         year, month = int(found[1]), int(found[2])
-        if not 1 <= month <= 12 or year < 1900:
+        if not 1 <= month <= 12 or not 1900 <= year <= 2999:
             raise Refused(field, f"{text!r} is not a month: {EXPECTED}")
         return cls(year, month)
 
