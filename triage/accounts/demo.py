@@ -20,6 +20,10 @@ DEMO_ACCOUNTS = (
     ("senior.demo", "Morgan Reid", Role.SENIOR_MANAGER),
     ("analyst.demo", "Priya Shah", Role.ANALYST),
     ("admin.demo", "Chris Evans", Role.ADMIN),
+    # One missing support worker per area team (their team is set by triage.interviews.demo).
+    ("rhi.south.demo", "Kerry Walsh", Role.MISSING_SUPPORT_WORKER),
+    ("rhi.east.demo", "Imran Hussain", Role.MISSING_SUPPORT_WORKER),
+    ("rhi.nwc.demo", "Beth Okafor", Role.MISSING_SUPPORT_WORKER),
 )
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from triage.cli.common import app, console, fail, open_database
-from triage.settings import get_settings
+from triage.settings import Settings, get_settings
 from triage.store import create_database
 
 
@@ -51,6 +51,31 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _demo_interviews(settings: Settings) -> None:
+    """Demo interview tasks and outcomes (`triage.interviews.demo`), in every state."""
+    from triage.interviews.demo import ensure_demo_interviews
+    from triage.interviews.vocabulary import factor_lists
+    from triage.vetting import create_vetter
+
+    vetter = create_vetter(settings)
+    try:
+        with create_database(settings).transaction() as session:
+            summary = ensure_demo_interviews(
+                session,
+                vetter,
+                vetter.rulebook.current,
+                factor_lists(settings.rules_dir),
+                now=datetime.now(UTC),
+            )
+    finally:
+        vetter.rulebook.engine.close()
+    if summary.tasks:
+        console.print(
+            f"Return home interviews: {summary.recorded} outcomes recorded from the synthetic "
+            f"city, {summary.tasks - summary.recorded} open: sign in as rhi.south.demo"
+        )
 
 
 @app.command()
@@ -98,6 +123,7 @@ def serve(
         console.print(table)
         if made:
             console.print(f"Made {made} demo panel meetings for chair.demo: see /panels")
+        _demo_interviews(settings)
     console.print(
         f"Open http://{host}:{port}/ to sign in  (API docs: http://{host}:{port}/api/v1/docs)"
     )

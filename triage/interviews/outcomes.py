@@ -25,7 +25,7 @@ from triage.interviews import service
 from triage.interviews.requests import DeclineRequest, HeldRequest, OfferRequest, ReferralRequest
 from triage.interviews.tables import InterviewDisclosure, InterviewReferral, InterviewTask
 from triage.interviews.vocabulary import LISTS, FactorLists
-from triage.store.tables import EpisodeRecord, UserRecord
+from triage.store.tables import EpisodeRecord, NotificationVersion, UserRecord
 
 INTERVIEW_TRIGGER = "interview_disclosure"  # the re-vet's `trigger`
 INTERVIEW_WHY = "indicators disclosed in a return home interview"
@@ -202,8 +202,9 @@ def _referral(
 def revet_open_work(
     session: Session, vetter: Vetter, task: InterviewTask, *, now: datetime
 ) -> list[int]:
-    """Vet again, as of now, each of the child's episodes with work open: still missing, or
-    whose newest decision awaits a person. Returns the new decisions' ids."""
+    """Vet again, as of `now`, each of the child's episodes with work open (still missing, or
+    its newest decision awaiting a person), from the newest version police had sent by then.
+    Returns the new decisions' ids."""
     episodes = list(
         session.execute(
             select(EpisodeRecord.id, EpisodeRecord.returned_at).where(
@@ -217,7 +218,14 @@ def revet_open_work(
         level = standing.get(episode_id)
         if returned is not None and level is not None and level.status is ReviewStatus.REVIEWED:
             continue
-        version = decisions.current_version(session, episode_id)
+        version = session.scalar(
+            select(NotificationVersion)
+            .where(NotificationVersion.episode_id == episode_id, NotificationVersion.sent_at <= now)
+            .order_by(NotificationVersion.sent_at.desc(), NotificationVersion.version.desc())
+            .limit(1)
+        )
+        if version is None:  # police had not yet told us of this episode
+            continue
         record = decisions.decide(
             session, vetter, version=version, now=now, as_of=now, trigger=INTERVIEW_TRIGGER
         )
