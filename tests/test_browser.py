@@ -350,3 +350,34 @@ def test_the_review_form_shows_override_fields_only_for_an_override_and_focuses_
     target = summary.get_by_role("link").first.get_attribute("href")
     assert target == "#decision-confirm" and page.locator(target).count() == 1
     _accessible(page)
+    # Post/redirect/get: the errors are on the notification's own address, and a refresh
+    # shows the page afresh rather than sending the form again.
+    assert page.url.startswith(f"{service}/notifications/WEB-MED")
+    page.reload()
+    assert page.locator(".error-summary").count() == 0
+
+
+def test_a_child_still_missing_tops_the_queue_and_every_casework_page_fits_a_phone(
+    browser: Any, service: str
+) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 800})
+    bearer = _police_feed(context, service)
+    away = notification(
+        reference="WEB-AWAY",
+        police_risk_grade="high",
+        returned_after_hours=None,
+        child={"police_person_id": "WEB-P-9", "given_name": "Remi", "family_name": "Osei"},
+    )
+    assert context.request.post(f"{service}/api/v1/notifications", data=away, headers=bearer).ok
+    page = context.new_page()
+    _sign_in(page, service, "sam")
+    first = page.locator("table tbody tr").first
+    assert "Remi Osei" in first.inner_text() and "still missing" in first.inner_text().lower()
+    for link in ("WEB-AWAY", "Remi Osei"):  # the notification, then the child
+        page.goto(f"{service}/queue")
+        page.locator("table tbody tr").first.get_by_role("link", name=link).first.click()
+        wide = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert wide <= 0, f"{page.url} scrolls sideways at 320 px"
+        _accessible(page)

@@ -98,6 +98,9 @@ def test_revet_as_of_a_moment_prints_what_changed_and_why(run, tmp_path: Path) -
     assert "1 re-vetted" in output and "still missing at 24 hours" in output
     again = run("revet", "--as-of", "2026-03-16T12:00")
     assert "0 re-vetted" in again  # already judged: nothing is done twice
+    later = run("revet", "--as-of", "2026-03-18T12:00")  # past 72 hours: at least high (R14)
+    assert "still missing at 72 hours" in later
+    assert "1 open episode changed level in force (1 raised)" in later and "RV-1" in later
     assert "0 re-vetted" in run("revet", "--failed")
     refused = run("revet", "--as-of", "next tuesday", code=1)
     assert "--as-of" in refused and "ISO 8601" in refused
@@ -111,3 +114,26 @@ def test_serve_refuses_to_bind_beyond_this_machine_outside_production(run) -> No
 def test_serve_refuses_several_workers_without_a_shared_key(run) -> None:
     refused = run("serve", "--workers", "2", code=1)
     assert "--workers" in refused and "TRIAGE_SECRET_KEY" in refused
+
+
+def test_revet_failed_retries_a_vetting_that_failed(
+    run, tmp_path: Path, rulebook, scored_model
+) -> None:
+    import json as json_
+
+    from test_decisions_over_time import FailingVetter
+
+    from triage.intake import load_records
+    from triage.notification.reader import raw_from_text
+    from triage.settings import get_settings
+    from triage.store import create_database
+
+    run("load", str(write_jsonl(tmp_path / "first.jsonl", [notification(reference="OK-1")])))
+    database = create_database(get_settings())  # the CLI's own database file
+    broken = FailingVetter(rulebook, home_authority="Birmingham", model=scored_model)
+    record = raw_from_text(json_.dumps(notification(reference="FAIL-1")), source="t", position=0)
+    load_records(database, [record], vetter=broken)
+    database.dispose()
+    output = run("revet", "--failed")
+    assert "1 re-vetted" in output and "vetting failed before" in output
+    assert "0 re-vetted" in run("revet", "--failed")  # done: nothing is left to retry

@@ -4,6 +4,7 @@ that match effects, escalation of high, very young children. SQLite and PostgreS
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -163,7 +164,11 @@ def _every_view(client: TestClient, headers: H, reference: str) -> dict[str, str
     page = client.get(f"/notifications/{reference}").context["view"]  # type: ignore[attr-defined]
     page_queue = client.get("/queue/notifications", params={"status": "all"}).context["items"]  # type: ignore[attr-defined]
     (page_item,) = [i for i in page_queue if i.police_reference == reference]
-    timeline = client.get(f"/children/{api['child']['child_id']}").context["view"]  # type: ignore[attr-defined]
+    child_page = client.get(f"/children/{api['child']['child_id']}")
+    timeline = child_page.context["view"]  # type: ignore[attr-defined]
+    # What the child page shows, not only what it was given: the level tag in the row.
+    row = re.search(rf">{re.escape(reference)}</a></td>.*?</tr>", child_page.text, re.S)
+    shown = re.search(r'class="tag tag-([a-z_]+)"', row[0]) if row else None
     (page_entry,) = [t for t in timeline.timeline if t.police_reference == reference]
     return {
         "api notification": api["level_in_force"],
@@ -173,6 +178,7 @@ def _every_view(client: TestClient, headers: H, reference: str) -> dict[str, str
         "notification page": page.level,
         "queue page": page_item.level,
         "child page": page_entry.level,
+        "child page as shown": shown[1] if shown else "nothing shown",
         "review form asks about": page.level,
     }
 
@@ -262,6 +268,11 @@ class FailingVetter(Vetter):
         if self.broken:
             raise RuntimeError("the engine is down")
         return super().vet(*args, **kwargs)
+
+    def score(self, *args: Any, **kwargs: Any) -> Any:  # the bulk load's batch path scores too
+        if self.broken:
+            raise RuntimeError("the model is unreadable")
+        return super().score(*args, **kwargs)
 
 
 @pytest.fixture
@@ -687,3 +698,28 @@ def test_the_schedule_outlives_a_bad_pass(
         time.sleep(0.02)
     schedule.stop()
     assert len(calls) >= 2 and schedule.runs >= 1
+
+
+def test_a_bulk_load_keeps_a_notification_whose_vetting_failed(
+    database: Database, failing: FailingVetter, clock: FrozenClock
+) -> None:
+    """The loader once swallowed a vetting failure, leaving a notification nobody would see."""
+    import json
+
+    from triage.intake import Outcome, load_records
+    from triage.notification.reader import raw_from_text
+
+    records = [
+        raw_from_text(json.dumps(notification(reference=f"BULK-{k}")), source="t", position=k)
+        for k in range(3)
+    ]
+    summary = load_records(database, records, vetter=failing, clock=clock)
+    assert summary.counts[Outcome.ACCEPTED] == 3
+    with database.reading() as session:
+        assert len(session.scalars(select(VettingFailure)).all()) == 3
+        assert session.scalars(select(DecisionRecord)).all() == []
+        stored = session.scalars(select(EpisodeRecord.police_reference)).all()
+    assert sorted(stored) == ["BULK-0", "BULK-1", "BULK-2"]
+    failing.broken = False
+    fixed = RevetSchedule(database, failing, lambda: (), interval=0, clock=clock).run_once()
+    assert (fixed.decided, fixed.failed) == (3, 0)

@@ -54,22 +54,36 @@ def revet(
             database, vetter, thresholds, as_of=moment, now=datetime.now(UTC), failed=True
         )
     shown = moment.strftime("%Y-%m-%d %H:%M UTC")
+    raised = sum(1 for m in summary.moved if m.after.rank > m.before.rank)
     console.print(
-        f"As of {shown}: {summary.decided} re-vetted, {len(summary.changes)} changed level "
-        f"({summary.raised} raised), {summary.failed} failed"
+        f"As of {shown}: {summary.decided} re-vetted ({len(summary.changes)} changed their "
+        f"version's vetted level); {len(summary.moved)} open "
+        f"episode{'' if len(summary.moved) == 1 else 's'} changed level in force "
+        f"({raised} raised); {summary.failed} failed"
         + (" [red](failures are kept and retried)[/]" if summary.failed else "")
     )
     if summary.why:
         table = Table(title="Why re-vetted")
         table.add_column("reason")
-        table.add_column("episodes", justify="right")
-        table.add_column("changed level", justify="right")
+        table.add_column("re-vets", justify="right")
+        table.add_column("changed vetted level", justify="right")
         for why, n in sorted(summary.why.items()):
             changed = sum(1 for c in summary.changes if c.why == why)
             table.add_row(why, str(n), str(changed))
         console.print(table)
+    if summary.moved:
+        table = Table(title="Open episodes whose level in force changed")
+        for column in ("notification", "before", "now"):
+            table.add_column(column)
+        for moved in summary.moved:
+            table.add_row(
+                moved.police_reference,
+                moved.before.value.replace("_", " "),
+                moved.after.value.replace("_", " "),
+            )
+        console.print(table)
     if summary.changes:
-        table = Table(title="Changed level")
+        table = Table(title="Re-vets that changed the vetted level")
         for column in ("notification", "before", "after", "why", "rules newly fired"):
             table.add_column(column)
         for change in summary.changes:

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from triage.decisions import service
-from triage.decisions.level import ReviewStatus, in_force
+from triage.decisions.level import LevelInForce, ReviewStatus, in_force, levels_in_force
 from triage.decisions.service import Trigger, Vetter
 from triage.errors import DatabaseUnavailable
 from triage.notification.vocabulary import RiskGrade
@@ -62,13 +62,23 @@ class Change:
     new_reasons: tuple[str, ...]  # rule ids that fired now and not on the decision before
 
 
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """An episode whose level in force is not what it was before the pass."""
+
+    police_reference: str
+    before: RiskGrade
+    after: RiskGrade
+
+
 @dataclass(slots=True)
 class RevetSummary:
     examined: int = 0
     decided: int = 0
     failed: int = 0
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # re-vets that changed a vetted level
     why: dict[str, int] = field(default_factory=dict)  # re-vets by reason
+    moved: list[Moved] = field(default_factory=list)  # episodes whose level in force changed
 
     @property
     def raised(self) -> int:
@@ -232,9 +242,12 @@ def revet_due(
     """Retry every failed vetting (unless told not to), then re-vet every episode due by
     `as_of`. One transaction per episode: one that fails again is kept as a failure."""
     summary = RevetSummary()
+    with database.reading() as session:
+        unvetted = not_vetted(session) if failed else []
+        pending = due(session, thresholds, as_of)
+        touched = {e for e, _ in unvetted} | {item.episode_id for item in pending}
+        before = levels_in_force(session, sorted(touched))
     if failed:
-        with database.reading() as session:
-            unvetted = not_vetted(session)
         for episode_id, reference in unvetted:
             summary.examined += 1
             _one(
@@ -249,8 +262,6 @@ def revet_due(
                 now=now,
                 summary=summary,
             )
-    with database.reading() as session:
-        pending = due(session, thresholds, as_of)
     for item in pending:
         summary.examined += 1
         _one(
@@ -265,7 +276,28 @@ def revet_due(
             now=now,
             summary=summary,
         )
+    if touched:
+        summary.moved = _moved(database, before)
     return summary
+
+
+def _moved(database: Database, before: dict[int, LevelInForce]) -> list[Moved]:
+    """The episodes among `before` whose level in force is now different, by reference."""
+    with database.reading() as session:
+        after = levels_in_force(session, sorted(before))
+        references: dict[int, str] = {
+            row.id: row.police_reference
+            for row in session.execute(
+                select(EpisodeRecord.id, EpisodeRecord.police_reference).where(
+                    EpisodeRecord.id.in_(sorted(before))
+                )
+            )
+        }
+    return [
+        Moved(references[episode_id], was.level, after[episode_id].level)
+        for episode_id, was in sorted(before.items())
+        if episode_id in after and after[episode_id].level is not was.level
+    ]
 
 
 class RevetSchedule:
