@@ -73,3 +73,14 @@ def test_no_code_shows_on_any_notification_page(
         for code in CODE.findall(" ".join(text.parts)):
             shown.setdefault(code, reference)
     assert shown == {}, f"codes a worker would read: {shown}"
+
+
+def test_the_api_documentation_says_what_each_code_means_in_the_same_words(
+    client: TestClient,
+) -> None:
+    """The API keeps codes; its descriptions give each the words the pages use."""
+    from triage.casework.vocabulary import ACTION_WORDS, FLAG_WORDS, said
+
+    document = json.dumps(client.get("/api/v1/openapi.json").json())
+    for code in [*ACTION_WORDS, *FLAG_WORDS]:
+        assert f"`{code}`: {said(code)}" in document, code

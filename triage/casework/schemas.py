@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from triage.casework.vocabulary import ACTION_WORDS, FLAG_WORDS, INDICATOR_WORDS, glossary
 from triage.http.schemas import REF, WHEN, example
 from triage.notification.vocabulary import RiskGrade
 
@@ -53,7 +54,10 @@ class QueueItem(BaseModel):
     received_at: datetime
     waiting_minutes: int
     status: Status
-    overdue_actions: list[str] = Field(description="Actions past their due time and not done")
+    overdue_actions: list[str] = Field(
+        description="Actions past their due time and not done, each a code: "
+        + glossary(ACTION_WORDS)
+    )
     still_missing: bool = Field(
         description="Not returned or found, as police last said (first within a level)"
     )
@@ -181,9 +185,9 @@ class Action(BaseModel):
         note=None,
     )
 
-    type: str
+    type: str = Field(description="What to do, a code: " + glossary(ACTION_WORDS))
     due_at: datetime
-    rule_id: str
+    rule_id: str = Field(description="The rule that asked for it (`escalation`: a high's)")
     role: str | None = Field(description="The one role that can mark it done, if any")
     overdue: bool
     completed_at: datetime | None
@@ -260,8 +264,13 @@ class TimelineEntry(BaseModel):
     police_risk_grade: str
     level_in_force: str
     status: Status
-    flags: list[str]
-    indicators: list[str]
+    flags: list[str] = Field(
+        description="Flags the rules raised, each a code: " + glossary(FLAG_WORDS)
+    )
+    indicators: list[str] = Field(
+        description="Indicators police ticked, each a code (the contract lists them all); where "
+        "a code reads badly, the pages say: " + glossary(INDICATOR_WORDS)
+    )
 
 
 class PossibleMatch(BaseModel):

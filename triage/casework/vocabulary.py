@@ -10,6 +10,51 @@ from __future__ import annotations
 
 import re
 
+# The flags rules raise on a decision.
+FLAG_WORDS: dict[str, str] = {
+    "cce_risk": "Criminal exploitation risk",
+    "cse_risk": "Sexual exploitation risk",
+    "harm_disclosed": "Harm disclosed",
+    "linked_to_exploitation": "Linked to exploitation",
+    "long_episode": "Long episode",
+    "other_authority": "Another authority's child",
+    "persistent": "Goes missing persistently",
+    "reclassified": "Absence treated as missing",
+    "repeat": "Repeat episodes",
+    "still_missing_72h": "Still missing at 72 hours",
+    "text_suggests_indicators": "Circumstances suggest unticked indicators",
+    "under_13": "Under 13",
+    "very_young_child": "Very young child",
+    "young_child": "Young child",
+}
+
+# Indicators police tick (where their own words read badly).
+INDICATOR_WORDS: dict[str, str] = {
+    "vehicle_unknown_adult": "In a vehicle with an unknown adult",
+    "older_controlling_adult": "With an older, controlling adult",
+    "unexplained_money_gifts": "Unexplained money or gifts",
+    "known_hotspot": "Seen at a known hotspot",
+    "hotels_taxis": "Hotels or taxis",
+    "peers_exploited": "Friends who are exploited",
+    "found_out_of_area": "Found out of area",
+    "weapon": "Carrying a weapon",
+    "multiple_phones": "More than one phone",
+    "arrested_elsewhere": "Arrested elsewhere",
+    "self_harm_suicide_risk": "Self-harm or suicide risk",
+    "out_of_character": "Out of character",
+    "family_conflict_abuse": "Family conflict or abuse",
+}
+
+# The actions decisions ask for (and the escalation of a high).
+ACTION_WORDS: dict[str, str] = {
+    "mase_referral": "MASE referral",
+    "notify_responsible_authority": "Tell the responsible authority",
+    "return_home_interview": "Return home interview",
+    "review_linked_children": "Review the children missing with them",
+    "strategy_discussion": "Strategy discussion",
+    "inform_senior_manager": "Inform the senior manager",
+}
+
 WORDS: dict[str, str] = {
     # What a notification says (the fact the rules test).
     "police_classification": "Missing or absent (police)",
@@ -54,41 +99,9 @@ WORDS: dict[str, str] = {
     "history.earlier_exploitation_indicators": "Exploitation indicators on earlier episodes",
     "history.earlier_high_grades": "Earlier episodes police graded high",
     "history.companions_365d": "Children missing with them in the last 12 months",
-    # Flags the rules raise.
-    "cce_risk": "Criminal exploitation risk",
-    "cse_risk": "Sexual exploitation risk",
-    "harm_disclosed": "Harm disclosed",
-    "linked_to_exploitation": "Linked to exploitation",
-    "long_episode": "Long episode",
-    "other_authority": "Another authority's child",
-    "persistent": "Goes missing persistently",
-    "reclassified": "Absence treated as missing",
-    "repeat": "Repeat episodes",
-    "still_missing_72h": "Still missing at 72 hours",
-    "text_suggests_indicators": "Circumstances suggest unticked indicators",
-    "under_13": "Under 13",
-    "very_young_child": "Very young child",
-    "young_child": "Young child",
-    # Indicators police tick (where their own words read badly).
-    "vehicle_unknown_adult": "In a vehicle with an unknown adult",
-    "older_controlling_adult": "With an older, controlling adult",
-    "unexplained_money_gifts": "Unexplained money or gifts",
-    "known_hotspot": "Seen at a known hotspot",
-    "hotels_taxis": "Hotels or taxis",
-    "peers_exploited": "Friends who are exploited",
-    "found_out_of_area": "Found out of area",
-    "weapon": "Carrying a weapon",
-    "multiple_phones": "More than one phone",
-    "arrested_elsewhere": "Arrested elsewhere",
-    "self_harm_suicide_risk": "Self-harm or suicide risk",
-    "out_of_character": "Out of character",
-    "family_conflict_abuse": "Family conflict or abuse",
-    # Actions.
-    "mase_referral": "MASE referral",
-    "notify_responsible_authority": "Tell the responsible authority",
-    "return_home_interview": "Return home interview",
-    "review_linked_children": "Review the children missing with them",
-    "strategy_discussion": "Strategy discussion",
+    **FLAG_WORDS,
+    **INDICATOR_WORDS,
+    **ACTION_WORDS,
     # The score's factors.
     "police_grade": "Police risk grade",
     "episodes_90d": "Earlier episodes in 90 days",
@@ -141,3 +154,9 @@ def said(code: object) -> str:
 def in_words(text: object) -> str:
     """A sentence with any codes in it put into words ("at least medium; flags cse_risk")."""
     return _CODE.sub(lambda m: said(m[0]).lower(), str(text))
+
+
+def glossary(codes: dict[str, str] | list[str] | tuple[str, ...]) -> str:
+    """Codes and their words for an API description: "`cse_risk` (sexual exploitation risk),
+    ..." (the API keeps codes; its documentation says what each means)."""
+    return "; ".join(f"`{code}`: {said(code)}" for code in codes)
