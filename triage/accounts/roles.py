@@ -1,4 +1,4 @@
-"""The seven roles and what each is for. Which endpoint allows which role is said at the endpoint."""
+"""The seven roles and what each is for. Which endpoint allows which role is said at it."""
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
 """Storage: tables, migrations, and the transaction boundary."""
 
-from triage.store.database import Database, count, create_database
-
 # Domain tables on the same Base, so the migrations and their checks see every table.
-from triage.interviews import tables as _interview_tables  # noqa: E402, F401
-from triage.quarantine import tables as _quarantine_tables  # noqa: E402, F401
+from triage.interviews import tables as _interview_tables  # noqa: F401
+from triage.quarantine import tables as _quarantine_tables  # noqa: F401
+from triage.store.database import Database, count, create_database
 
 __all__ = ["Database", "count", "create_database"]
