@@ -434,3 +434,32 @@ def test_a_chair_service_call_is_audited_with_ids_only(
         ).one()
     assert added.username == "jo" and added.record_id == str(made.id)
     assert added.detail["child"] == ids["Q"] and added.detail["kind"] == "child"
+
+
+def test_the_demo_gives_a_chair_a_past_and_an_upcoming_meeting_once(
+    client: TestClient, headers: H, clock: FrozenClock, database: Database
+) -> None:
+    from triage.panels.demo import ensure_demo_panels
+    from triage.panels.tables import PanelAction, PanelDecision, PanelMeeting
+
+    crafted_children(client, headers, clock)
+    submit(client, headers, episode(clock, "P-X1", "X", 8, child={"given_name": "Eve"}))
+    with database.transaction() as session:
+        chair = get_by_username(session, "jo")
+        assert chair is not None
+        weights = load_weights(RULES)
+        made = ensure_demo_panels(session, chair=chair, weights=weights, now=clock())
+        again = ensure_demo_panels(session, chair=chair, weights=weights, now=clock())
+    assert made >= 2 and again == 0
+    with database.reading() as session:
+        meetings = session.scalars(select(PanelMeeting).order_by(PanelMeeting.meets_at)).all()
+        past, upcoming = meetings[0], meetings[1]
+        assert past.meets_at < clock() < upcoming.meets_at
+        assert len(past.items) == 5 and len(past.attendance) == 5
+        assert session.scalars(select(PanelDecision)).all()
+        assert {a.status for a in session.scalars(select(PanelAction))} == {
+            "open",
+            "done",
+            "cancelled",
+        }
+        assert any(i.carried_from_id for i in upcoming.items)
