@@ -68,6 +68,12 @@ def _offer(
     return _moment("offered_at", offered_at, task, now), how
 
 
+def _take(task: InterviewTask, user: UserRecord, now: datetime) -> None:
+    """Whoever records an outcome on a task nobody had taken has taken it."""
+    if task.allocated_to_id is None:
+        task.allocated_to_id, task.allocated_at = user.id, now
+
+
 def record_offer(
     session: Session, task_id: int, body: OfferRequest, *, user: UserRecord, now: datetime
 ) -> InterviewTask:
@@ -76,6 +82,7 @@ def record_offer(
         raise Conflict(f"interview task {task_id} was already offered")
     task.offered_at, task.offered_how = _offer(task, body.offered_at, body.offered_how, now)
     task.status = "offered"
+    _take(task, user, now)
     _audit(session, user, task, "interview_offered", now, offered_how=body.offered_how)
     return task
 
@@ -91,6 +98,7 @@ def record_decline(
     task.offered_at, task.offered_how = offered, how
     task.status, task.declined_at, task.declined_by = "declined", declined, body.declined_by
     task.outcome_recorded_at, task.outcome_recorded_by_id = now, user.id
+    _take(task, user, now)
     _audit(session, user, task, "interview_declined", now, declined_by=body.declined_by)
     return task
 
@@ -144,6 +152,7 @@ def record_held(
     )
     task.police_acknowledged = body.police_acknowledged if body.shared_with_police else None
     task.outcome_recorded_at, task.outcome_recorded_by_id = now, user.id
+    _take(task, user, now)
     disclosed = sorted({indicator.value for indicator in body.disclosed_indicators})
     for code in disclosed:
         session.add(
