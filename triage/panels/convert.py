@@ -35,7 +35,7 @@ def ranked(place: int, child: RankedChild) -> schemas.RankedChild:
 def summary(meeting: PanelMeeting) -> schemas.MeetingSummary:
     return schemas.MeetingSummary(
         meeting_id=meeting.id,
-        panel=meeting.panel,  # type: ignore[arg-type]
+        panel=meeting.panel,
         area=meeting.area,
         meets_at=meeting.meets_at,
         name=panel_name(meeting.panel, meeting.area),
@@ -51,7 +51,7 @@ def action(row: PanelAction, item_id: int, today: date) -> schemas.Action:
         owner_agency=row.owner_agency,
         owner_person=row.owner_person,
         due_on=row.due_on,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         overdue=row.overdue(today),
         carried=row.item_id != item_id,
     )
@@ -61,7 +61,7 @@ def item(view: ItemView, today: date) -> schemas.AgendaItem:
     row, decision = view.item, view.decision
     return schemas.AgendaItem(
         item_id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         child_id=row.child_id,
         child_name=view.child_name,
         description=row.description,
@@ -70,7 +70,7 @@ def item(view: ItemView, today: date) -> schemas.AgendaItem:
         carried_from_id=row.carried_from_id,
         decision=schemas.Decision(
             decision_id=decision.id,
-            outcome=decision.outcome,  # type: ignore[arg-type]
+            outcome=decision.outcome,
             text=decision.text,
             decided_at=decision.decided_at,
         )

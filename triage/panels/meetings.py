@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -157,8 +157,8 @@ def _carry_forward(
     return carried
 
 
-def _same_area(column: object, area: str | None) -> object:
-    return column.is_(None) if area is None else column == area  # type: ignore[attr-defined]
+def _same_area(column: Any, area: str | None) -> Any:
+    return column.is_(None) if area is None else column == area
 
 
 def _level_now(

@@ -28,7 +28,7 @@ from triage.panels.meetings import (
     page_of_meetings,
     panel_name,
 )
-from triage.panels.pack import pack_filename, render_pack
+from triage.panels.pack import Version, pack_filename, render_pack
 from triage.panels.ranking import load_weights, rank_children, ranked_page
 from triage.panels.since import since_last_panel
 from triage.panels.when import UK, day, moment
@@ -103,7 +103,7 @@ def panel_home(
 @router.get("/panels/meetings")
 def meetings_page(
     request: Request, session: SessionDep, user: ReaderPage, page: PageNumber = 1
-) -> HTMLResponse:
+) -> Response:
     svc = services(request)
     refused = flash.taken(request)
     rows, total = page_of_meetings(
@@ -155,7 +155,7 @@ def new_meeting(request: Request, session: SessionDep, user: ChairPage, form: Fo
 @router.get("/panels/meetings/{meeting_id}")
 def meeting_page(
     request: Request, session: SessionDep, user: ReaderPage, meeting_id: RecordId, done: str = ""
-) -> HTMLResponse:
+) -> Response:
     svc = services(request)
     now = svc.clock()
     refused = flash.taken(request)
@@ -331,7 +331,7 @@ def pack(
     request: Request, session: SessionDep, user: ReaderPage, meeting_id: RecordId, version: str = ""
 ) -> Response:
     svc = services(request)
-    chosen = "partners" if version == "partners" else "full"
+    chosen: Version = "partners" if version == "partners" else "full"
     pdf = render_pack(
         session,
         meeting_id,

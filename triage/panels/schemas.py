@@ -5,6 +5,7 @@ with the same request models. Each model has an example (shown in the OpenAPI do
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -12,7 +13,7 @@ from triage.http.schemas import REF, WHEN, example
 from triage.panels.meetings import ActionStatus, ItemKind, Outcome, Panel
 
 
-def _request(*examples: dict[str, object]) -> ConfigDict:
+def _request(*examples: Any) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
 
 

@@ -11,8 +11,10 @@ the agenda item) and now, with every person's review of the level since.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -162,11 +164,11 @@ def _new_episodes(session: Session, child_id: int, since: datetime) -> list[NewE
     return [NewEpisode(ref, seen, back) for ref, seen, back in rows]
 
 
-def _places(versions: list[object]) -> list[str]:
+def _places(versions: Sequence[Any]) -> list[str]:
     """Where last seen and where found, in the order police said them, each once."""
     found: dict[str, None] = {}
-    for version in sorted(versions, key=lambda v: v.sent_at):  # type: ignore[attr-defined]
-        episode = version.payload.get("episode", {})  # type: ignore[attr-defined]
+    for version in sorted(versions, key=lambda v: v.sent_at):
+        episode = version.payload.get("episode", {})
         for key in ("last_seen_location", "return_location"):
             if place := (episode.get(key) or "").strip():
                 found.setdefault(place, None)
