@@ -58,8 +58,10 @@ def test_a_worker_takes_a_task_and_records_it_held(client: TestClient, headers: 
         "disclosed_indicators": ["drugs"],
         "shared_with_police": "no",
     }
-    missing = client.post(f"/interviews/{task_id}/outcome", data=form)
-    assert missing.status_code == 422
+    missing = client.post(f"/interviews/{task_id}/outcome", data=form, follow_redirects=False)
+    assert missing.status_code == 303  # post/redirect/get, the form as sent carried along
+    missing = client.get(missing.headers["location"])
+    assert missing.context["values"]["pull_factors"] == ["older_person", "money_or_gifts"]  # type: ignore[attr-defined]
     assert [e.field for e in missing.context["errors"]] == ["successful"]  # type: ignore[attr-defined]
     assert "There is a problem" in missing.text
     saved = client.post(
@@ -100,7 +102,7 @@ def test_a_carer_holding_the_interview_is_refused_naming_the_question(
             "successful": "yes",
         },
     )
-    assert refused.status_code == 422
+    assert refused.url.path == f"/interviews/{task_id}"  # redirected back to the task
     (error,) = refused.context["errors"]  # type: ignore[attr-defined]
     assert error.field == "interviewer_is_carer" and "independent" in error.problem
 

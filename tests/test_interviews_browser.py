@@ -112,6 +112,12 @@ def test_a_worker_takes_an_interview_records_it_and_the_next_decision_shows_it(
     unallocated.get_by_role("link", name="Jade Collins").click()
     page.get_by_role("button", name="Allocate to me").click()
     assert page.get_by_text("The interview is allocated to you.").is_visible()
+    # Saved with nothing chosen: the error summary names what to answer, on the task's page.
+    task_url = page.url.partition("?")[0]
+    page.get_by_role("button", name="Save").click()
+    assert page.locator(".error-summary").is_visible() and page.url == task_url
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    _accessible(page)
     held_at = page.get_by_label("When was it held?")
     assert not held_at.is_visible()  # the held fields show once "Held" is chosen
     page.get_by_label("When was the interview offered?").fill("2026-03-15T07:00")

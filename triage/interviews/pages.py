@@ -1,7 +1,8 @@
 """The missing support worker's pages: a team's worklist (overdue, due today, due soon, later,
 unallocated) and a task's page to take it and record what happened. The forms are checked
 with the API's own request models; a problem is shown in a GOV.UK error summary naming the
-field, and every change ends in a redirect (post/redirect/get)."""
+field, and every form ends in a redirect (post/redirect/get), a refused one too (the form as
+sent travels in `triage.http.flash`'s short-lived cookie)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.datastructures import FormData
 
 from triage.accounts.roles import Role
 from triage.errors import Conflict, FieldError, Refused
+from triage.http import flash
 from triage.http.deps import RecordId, SessionDep, services
 from triage.http.pages import Form, page_roles, render, see_other, words
 from triage.interviews import outcomes, service, vocabulary, worklist
@@ -70,10 +72,35 @@ def worklist_page(
 @router.get("/interviews/{task_id}")
 def task_page(
     request: Request, session: SessionDep, user: WorkerUser, task_id: RecordId, done: str = ""
-) -> HTMLResponse:
+) -> Response:
     now = services(request).clock()
     task = service.open_for(session, task_id, viewer=user, now=now)
-    return _task(request, user, task, now, done=DONE.get(done))
+    refused = flash.taken(request)
+    if refused is None:
+        return _task(request, user, task, now, done=DONE.get(done))
+    values: dict[str, Any] = {**refused.values, **refused.lists}
+    page = _task(request, user, task, now, errors=refused.errors, values=values)
+    return flash.forget(request, page)
+
+
+def _refused(
+    request: Request,
+    user: UserRecord,
+    task: InterviewTask,
+    now: datetime,
+    errors: list[FieldError],
+    values: dict[str, Any],
+) -> Response:
+    """Post/redirect/get: back to the task's page with the form as sent and its errors (or,
+    for a form too big to carry, the page at once)."""
+    kept = flash.Refused(
+        errors,
+        {k: v for k, v in values.items() if isinstance(v, str)},
+        {k: v for k, v in values.items() if isinstance(v, list)},
+    )
+    return flash.redirect(request, f"/interviews/{task.id}", kept) or _task(
+        request, user, task, now, errors=errors, values=values, status_code=422
+    )
 
 
 def _task(
@@ -190,10 +217,10 @@ def record_outcome(
         else:
             raise Refused("outcome", "choose what happened: offered, declined or held")
     except ValidationError as exc:
-        return _task(request, user, task, now, errors=_errors(exc), values=values, status_code=422)
+        return _refused(request, user, task, now, _errors(exc), values)
     except (Refused, Conflict) as exc:
         problems = exc.field_errors or [FieldError("outcome", str(exc))]
-        return _task(request, user, task, now, errors=problems, values=values, status_code=422)
+        return _refused(request, user, task, now, problems, values)
     return see_other(f"/interviews/{task_id}?done={outcome}")
 
 
@@ -217,8 +244,8 @@ def add_referral(
     try:
         outcomes.add_referral(session, task_id, ReferralRequest(**values), user=user, now=now)
     except ValidationError as exc:
-        return _task(request, user, task, now, errors=_errors(exc), values=values, status_code=422)
+        return _refused(request, user, task, now, _errors(exc), dict(values))
     except (Refused, Conflict) as exc:
         problems = exc.field_errors or [FieldError("kind", str(exc))]
-        return _task(request, user, task, now, errors=problems, values=values, status_code=422)
+        return _refused(request, user, task, now, problems, dict(values))
     return see_other(f"/interviews/{task_id}?done=referral")
