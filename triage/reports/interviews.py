@@ -4,15 +4,16 @@
 A task belongs to the month its child returned in (UK time) and to the team it was set for.
 Its outcome is what the missing support workers have recorded since (an interview held on the
 2nd for a return on the 30th counts for the month of the return):
-- *due*: every task (each returned episode the rules say needs an interview; merged episodes
-  make one task);
+- *due*: every task (each returned episode the rules say needs an interview; a child who
+  went missing again before it makes one interview for both, counted once, in the month and
+  against the 72 hours of the later return);
 - *offered*: an offer, an interview or a refusal recorded; *within 72 hours*: the first of
   them by the task's due time (72 hours after the return police reported);
 - *held* and *held within 72 hours* likewise; *successful*: held and recorded as successful
   (a meaningful face-to-face or telephone conversation about the episode: the reports'
   definition); *declined*; *referrals arising*: referrals the interviews led to.
 The success rate is successful interviews as a share of those offered, as the reports give it
-(every episode is offered one).
+("the percentage of successful return home interviews"; every episode is offered one).
 """
 
 from __future__ import annotations
@@ -165,8 +166,9 @@ def tables(shown: Shown, *, teams: list[str]) -> list[FigureTable]:
             (label, tuple(shown.count(("rhi", key, c)) for c, _h in COLUMNS))
             for label, key in [*((t, t) for t in teams), ("All", "all")]
         ),
-        note="For children who returned in the month, with every outcome recorded since. "
-        "Within 72 hours: by 72 hours after the return police reported.",
+        note="Interviews for children who returned in the month, with every outcome recorded "
+        "since; one interview for a child who went missing again before it counts once. Within "
+        "72 hours: of the return police reported.",
     )
     kinds = [k[1] for k in shown.values if isinstance(k, tuple) and k[0] == "referral"]
     referrals = FigureTable(
