@@ -75,7 +75,10 @@ def test_a_decision_must_be_chosen(client: TestClient, pair: int) -> None:
     _sign_in(client, "sam")
     token = _csrf(client, "/matches")
     response = client.post(f"/matches/{pair}/decision", data={"csrf_token": token})
-    assert response.status_code == 422 and "Choose whether they are the same child" in response.text
+    # Post/redirect/get: back on the list, every pair still there, the error naming this one.
+    assert [r.status_code for r in response.history] == [303] and response.url.path == "/matches"
+    assert "Choose whether they are the same child" in response.text
+    assert f'href="#same-{pair}"' in response.text and len(response.context["pairs"]) == 1  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("username", ["police", "priya", "jo"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from triage.accounts import service as accounts
 from triage.accounts.roles import CASEWORK, DESCRIPTIONS, Role
 from triage.errors import AccountLocked, AuthenticationFailed, FieldError, Throttled
+from triage.http import flash
 from triage.http.deps import SESSION_COOKIE, SessionDep, address, claims_of, services
 from triage.http.pages import (
     Form,
@@ -28,7 +30,15 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "sign_in.html", next=safe_next(next), errors=[])
+    refused = flash.taken(request)
+    page = render(
+        request,
+        "sign_in.html",
+        next=safe_next(next),
+        errors=refused.errors if refused else [],
+        username=refused.values.get("username", "") if refused else "",
+    )
+    return flash.forget(request, page)
 
 
 @router.post("/sign-in")
@@ -58,8 +68,10 @@ def sign_in(request: Request, form: Form, session: SessionDep) -> Response:
             errors = [FieldError("username", "Too many attempts: wait a minute and try again")]
         except AuthenticationFailed:
             errors = [FieldError("username", "The username or password is not right")]
-    if errors:
-        return render(
+    if errors:  # post/redirect/get: a refresh never sends the password again
+        again = f"/sign-in?next={quote(target, safe='')}"
+        kept = flash.Refused(errors, {"username": username[:200]})
+        return flash.redirect(request, again, kept) or render(
             request, "sign_in.html", status_code=422, next=target, errors=errors, username=username
         )
     now = svc.clock()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from triage import audit, decisions
 from triage.audit import Actor
 from triage.decisions.level import levels_in_force
-from triage.decisions.models import Action
+from triage.decisions.models import Action, actions_from_json
 from triage.errors import CaseworkRefused
 from triage.rules.catalogue import Escalation
 from triage.store.tables import ActionCompletion, DecisionRecord, ReviewRecord, UserRecord
@@ -88,25 +88,22 @@ def actions_of(session: Session, episode_id: int, escalation: Escalation) -> lis
 
 
 def open_actions(
-    session: Session, episode_ids: list[int]
+    session: Session, newest: dict[int, int]
 ) -> dict[int, list[tuple[str, datetime]]]:
-    """For each of these episodes, its newest decision's actions not yet done, as (type, due
-    time), soonest first (for the queues: one query for the decisions, one for the
-    completions)."""
-    if not episode_ids:
+    """For each episode in `newest` (episode id to its newest decision's id), that decision's
+    actions not yet done, as (type, due time), soonest first. Two queries, reading only the
+    decisions' actions, for lists of many episodes."""
+    if not newest:
         return {}
-    newest = {
-        record.episode_id: record
-        for record in session.scalars(
-            select(DecisionRecord)
-            .where(DecisionRecord.episode_id.in_(episode_ids))
-            .order_by(DecisionRecord.as_of, DecisionRecord.id)
+    asked = session.execute(
+        select(DecisionRecord.episode_id, DecisionRecord.body["actions"]).where(
+            DecisionRecord.id.in_(sorted(set(newest.values())))
         )
-    }
+    )
     done: set[tuple[int, str]] = set(
         session.execute(
             select(ActionCompletion.episode_id, ActionCompletion.action_type).where(
-                ActionCompletion.episode_id.in_(episode_ids)
+                ActionCompletion.episode_id.in_(sorted(newest))
             )
         )
     )
@@ -114,12 +111,12 @@ def open_actions(
         episode_id: sorted(
             (
                 (a.type, a.due_at)
-                for a in decisions.read(record).actions
+                for a in actions_from_json(actions)
                 if (episode_id, a.type) not in done
             ),
             key=lambda found: (found[1], found[0]),
         )
-        for episode_id, record in newest.items()
+        for episode_id, actions in asked
     }
 
 
@@ -128,9 +125,19 @@ def overdue_actions(
 ) -> dict[int, list[str]]:
     """For each of these episodes, the types of its newest decision's actions that are past due
     and not done."""
+    if not episode_ids:
+        return {}
+    newest = {
+        episode_id: decision_id
+        for episode_id, decision_id in session.execute(
+            select(DecisionRecord.episode_id, DecisionRecord.id)
+            .where(DecisionRecord.episode_id.in_(episode_ids))
+            .order_by(DecisionRecord.as_of, DecisionRecord.id)
+        )
+    }
     return {
         episode_id: [type_ for type_, due_at in found if due_at < now]
-        for episode_id, found in open_actions(session, episode_ids).items()
+        for episode_id, found in open_actions(session, newest).items()
     }
 
 

@@ -112,7 +112,9 @@ def children_with_open_work(
     if filters.team:
         query = query.where(rows.c.team == filters.team)
     found = list(session.execute(query))
-    actions = open_actions(session, [row.episode_id for row in found])
+    actions = open_actions(
+        session, {row.episode_id: row.decision_id for row in found if row.decision_id is not None}
+    )
     by_child: dict[int, list[QueueItem]] = defaultdict(list)
     for row in found:
         overdue = [type_ for type_, due_at in actions.get(row.episode_id, ()) if due_at < now]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from triage import audit
 from triage.audit import Actor
 from triage.casework.actions import overdue_actions
-from triage.decisions.level import ReviewStatus, in_force
+from triage.decisions.level import ReviewStatus, in_force_once
 from triage.store import count
 from triage.store.tables import (
     ChildRecord,
@@ -63,7 +63,7 @@ class QueueItem:
 
 
 def queue_rows() -> Select[Any]:
-    levels = in_force()
+    levels = in_force_once()
     decision = aliased(DecisionRecord, name="decision")
     version = aliased(NotificationVersion, name="version")
     vetted = levels.c.status != ReviewStatus.NOT_VETTED.value

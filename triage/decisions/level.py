@@ -145,6 +145,17 @@ def in_force() -> Any:
     Columns: episode_id, decision_id (the newest decision, or NULL), version_id (the newest
     version), level, rank, status, effective_review_id.
     """
+    return _in_force().subquery("in_force")
+
+
+def in_force_once() -> Any:
+    """`in_force()` as a materialised common table expression, for a query that joins it to
+    several tables over every episode (the queues): computed once, not once per join (on the
+    seed-7 city's SQLite store, 85 ms instead of 216)."""
+    return _in_force().cte("in_force").prefix_with("MATERIALIZED")
+
+
+def _in_force() -> Any:
     newest = newest_decisions()
     effective = effective_reviews()
     review = aliased(ReviewRecord, name="effective")
@@ -186,7 +197,6 @@ def in_force() -> Any:
         .outerjoin(ReviewAgreement, ReviewAgreement.review_id == last.id)
         .outerjoin(effective, effective.c.episode_id == EpisodeRecord.id)
         .outerjoin(review, review.id == effective.c.id)
-        .subquery("in_force")
     )
 
 

@@ -103,5 +103,13 @@ def from_json(data: dict[str, Any]) -> VettedDecision:
     return DECISION.validate_python(data)
 
 
+_ACTIONS = TypeAdapter(list[Action])
+
+
+def actions_from_json(data: list[Any] | None) -> list[Action]:
+    """A stored decision's actions alone (for lists that need only its deadlines)."""
+    return _ACTIONS.validate_python(data or [])
+
+
 def json_line(decision: VettedDecision) -> str:
     return DECISION.dump_json(decision).decode("utf-8")

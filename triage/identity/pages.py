@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from triage.accounts.roles import Role
 from triage.errors import FieldError, MatchDecisionError
+from triage.http import flash
 from triage.http.deps import RecordId, SessionDep, services
 from triage.http.pages import Form, page_roles, render, see_other
 from triage.identity import service as identity
@@ -68,7 +69,16 @@ def matches_page(
         Pair(match, _side(session, match.candidate_id), _side(session, match.child_id))
         for match in identity.open_for(session, viewer=user, now=services(request).clock())
     ]
-    return render(request, "matches.html", user=user, pairs=pairs, done=done, errors=[])
+    refused = flash.taken(request)
+    page = render(
+        request,
+        "matches.html",
+        user=user,
+        pairs=pairs,
+        done=done,
+        errors=refused.errors if refused else [],
+    )
+    return flash.forget(request, page)
 
 
 @router.post("/matches/{match_id}/decision")
@@ -78,15 +88,10 @@ def decide_match(
     svc = services(request)
     decision = str(form.get("decision", ""))
     if decision not in ("confirm", "reject"):
-        pairs: list[Pair] = []
-        return render(
-            request,
-            "matches.html",
-            status_code=422,
-            user=user,
-            pairs=pairs,
-            done="",
-            errors=[FieldError("decision", "Choose whether they are the same child or not")],
+        # Post/redirect/get: back to the list with every pair, the error naming this one's.
+        error = FieldError(f"same-{match_id}", "Choose whether they are the same child or not")
+        return flash.redirect(request, "/matches", flash.Refused([error])) or see_other(
+            "/matches"
         )
     try:
         identity.decide(
