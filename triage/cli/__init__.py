@@ -5,6 +5,7 @@ intake      load, vet, history         notifications in; a batch vetted; a child
 quarantine  quarantine list|show|replay
 identity    matches list|confirm|reject
 decisions   revet                      decisions that follow the clock
+interviews  interviews plan|list       return home interview tasks
 scoring     train, model-card
 accounts    users add|list|deactivate
 service     schema, migrate, serve
@@ -16,6 +17,7 @@ from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
     decisions,
     identity,
     intake,
+    interviews,
     quarantine,
     reports,
     scoring,
