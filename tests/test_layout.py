@@ -47,6 +47,20 @@ def test_handlers_leave_the_audit_trail_to_the_services(path: Path) -> None:
     assert "audit.record(" not in path.read_text()
 
 
+def test_the_score_that_vetting_uses_never_imports_vetting() -> None:
+    """Vetting imports the score; the score's own modules (everything but the training side,
+    which vets examples as the service would) never import vetting back: no import cycle."""
+    training_side = {"examples.py", "training.py"}
+    scoring = [p for p in (PACKAGE / "scoring").glob("*.py") if p.name not in training_side]
+    reaching = {
+        p.name for p in scoring if any(m.startswith("triage.vetting") for m in _imports(p))
+    }
+    assert reaching == set(), reaching
+    assert any(
+        m.startswith("triage.scoring") for m in _imports(PACKAGE / "vetting" / "service.py")
+    )
+
+
 def test_no_module_is_over_400_lines() -> None:
     long = {
         str(p.relative_to(PACKAGE)): n
