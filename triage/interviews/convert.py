@@ -29,7 +29,7 @@ def summary(task: InterviewTask, now: datetime) -> schemas.TaskSummary:
         task_id=task.id,
         child_id=task.child_id,
         team=task.team,
-        status=task.status,  # type: ignore[arg-type]
+        status=task.status,
         returned_at=task.returned_at,
         due_at=task.due_at,
         overdue=task.status in OPEN and task.due_at < now,
@@ -41,7 +41,7 @@ def summary(task: InterviewTask, now: datetime) -> schemas.TaskSummary:
 def referral(row: InterviewReferral) -> schemas.Referral:
     return schemas.Referral(
         referral_id=row.id,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         made_on=row.made_on,
         recorded_at=row.recorded_at,
         recorded_by=row.recorded_by.username,
@@ -52,11 +52,11 @@ def task(task: InterviewTask, now: datetime) -> schemas.Task:
     return schemas.Task(
         **summary(task, now).model_dump(),
         offered_at=task.offered_at,
-        offered_how=task.offered_how,  # type: ignore[arg-type]
+        offered_how=task.offered_how,
         declined_at=task.declined_at,
-        declined_by=task.declined_by,  # type: ignore[arg-type]
+        declined_by=task.declined_by,
         held_at=task.held_at,
-        held_how=task.held_how,  # type: ignore[arg-type]
+        held_how=task.held_how,
         held_by=task.held_by.username if task.held_by else None,
         interviewer_is_carer=task.interviewer_is_carer,
         interviewer_is_social_worker=task.interviewer_is_social_worker,

@@ -90,7 +90,8 @@ def ensure_demo_interviews(
     ).all()
     for episode_id, last_seen, returned, reference in episodes:
         summary.recorded += _due_outcomes(session, vetter, lists, pending, workers, last_seen)
-        made = service.plan(session, rules, now=min(now, returned), episode_ids=[episode_id])
+        at = min(now, returned or now)
+        made = service.plan(session, rules, now=at, episode_ids=[episode_id])
         summary.tasks += made.created
         for task_id in made.task_ids:
             task = session.get_one(InterviewTask, task_id)
@@ -147,26 +148,26 @@ def _record(
             declined_at=moment,
             declined_by=o.declined_by or "child",
             offered_at=offered,
-            offered_how=o.offered_how,  # type: ignore[arg-type]
+            offered_how=o.offered_how,
         )
         outcomes.record_decline(session, task.id, body, user=worker, now=at)
         return True
     held = HeldRequest(
         held_at=moment,
-        held_how=o.held_how or "face_to_face",  # type: ignore[arg-type]
+        held_how=o.held_how or "face_to_face",
         interviewer_is_carer=False,
         interviewer_is_social_worker=False,
         successful=o.successful,
         push_factors=list(o.push_factors),
         pull_factors=list(o.pull_factors),
         harms=list(o.harms),
-        disclosed_indicators=list(o.disclosed),  # type: ignore[arg-type]
+        disclosed_indicators=list(o.disclosed),
         shared_with_police=bool(o.disclosed),
         police_intelligence_reference=f"WMP-INT-{task.id:05d}" if o.disclosed else None,
         police_acknowledged=True if o.disclosed else None,
-        referrals=list(o.referrals),  # type: ignore[arg-type]
+        referrals=list(o.referrals),
         offered_at=offered,
-        offered_how=o.offered_how,  # type: ignore[arg-type]
+        offered_how=o.offered_how,
     )
     outcomes.record_held(session, task.id, held, user=worker, now=at, lists=lists, vetter=vetter)
     return True

@@ -226,6 +226,7 @@ def _corrections(
     if episode_ids is not None:
         query = query.where(InterviewEpisode.episode_id.in_(list(episode_ids)))
     for link, returned in session.execute(query).all():
+        assert returned is not None  # the query asks for returned episodes only
         link.returned_at = returned
         session.flush()
         if _move_due(session, rules, link.task, now, why="return_time_corrected"):
