@@ -47,6 +47,15 @@ def test_handlers_leave_the_audit_trail_to_the_services(path: Path) -> None:
     assert "audit.record(" not in path.read_text()
 
 
+@pytest.mark.parametrize("path", SLICES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_handlers_never_commit_the_request_s_transaction(path: Path) -> None:
+    """One owner of the transaction per request (the session dependency): no handler commits,
+    rolls back or opens a transaction of its own."""
+    text = path.read_text()
+    for call in (".commit(", ".rollback(", ".transaction(", ".begin("):
+        assert call not in text, f"{path.name} calls {call}"
+
+
 def test_the_score_that_vetting_uses_never_imports_vetting() -> None:
     """Vetting imports the score; the score's own modules (everything but the training side,
     which vets examples as the service would) never import vetting back: no import cycle."""
