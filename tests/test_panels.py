@@ -320,6 +320,11 @@ def test_since_the_last_panel_shows_new_episodes_indicators_places_children_and_
         {"child_id": children_by_person(client)["F"], "name": "Dan Friend"}
     ]
     assert since["level_then"] is not None and since["level_now"] is not None
+    with client.app.state.services.database.reading() as session:  # type: ignore[attr-defined]
+        seen = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "view_since_last_panel")
+        ).one()
+    assert seen.username == "jo" and seen.detail == {"item": item["item_id"], "child": ids["O"]}
 
 
 def test_panel_requests_are_checked_and_refusals_name_the_field(

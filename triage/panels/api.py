@@ -19,13 +19,12 @@ from triage.panels import convert, minutes, schemas
 from triage.panels.meetings import (
     add_item,
     create_meeting,
-    item_or_raise,
     meeting_view,
     page_of_meetings,
 )
 from triage.panels.pack import pack_filename, render_pack
 from triage.panels.ranking import load_weights, ranked_page
-from triage.panels.since import since_last_panel
+from triage.panels.since import since_for
 from triage.store.tables import UserRecord
 
 router = APIRouter(prefix="/panels", tags=["panels"])
@@ -154,9 +153,13 @@ def since(
     meeting_id: RecordId, item_id: RecordId, session: SessionDep, svc: ServicesDep, user: Reader
 ) -> schemas.SinceLastPanel:
     """What changed for the item's child since the panel last met about them."""
-    item = item_or_raise(session, meeting_id, item_id)
-    found = since_last_panel(
-        session, item.meeting, item, weights=load_weights(svc.rules_dir), now=svc.clock()
+    _item_row, found = since_for(
+        session,
+        meeting_id,
+        item_id,
+        viewer=user,
+        weights=load_weights(svc.rules_dir),
+        now=svc.clock(),
     )
     return convert.since(found)
 

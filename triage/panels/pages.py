@@ -23,14 +23,13 @@ from triage.panels.meetings import (
     OUTCOMES,
     add_item,
     create_meeting,
-    item_or_raise,
     meeting_view,
     page_of_meetings,
     panel_name,
 )
 from triage.panels.pack import Version, pack_filename, render_pack
 from triage.panels.ranking import load_weights, rank_children, ranked_page
-from triage.panels.since import since_last_panel
+from triage.panels.since import since_for
 from triage.panels.when import UK, day, moment
 from triage.store.tables import UserRecord
 
@@ -309,12 +308,16 @@ def since_page(
     request: Request, session: SessionDep, user: ReaderPage, meeting_id: RecordId, item_id: RecordId
 ) -> HTMLResponse:
     svc = services(request)
-    item = item_or_raise(session, meeting_id, item_id)
-    view = meeting_view(session, meeting_id, viewer=user, now=svc.clock())
-    (shown,) = [i for i in view.items if i.item.id == item.id]
-    found = since_last_panel(
-        session, item.meeting, item, weights=load_weights(svc.rules_dir), now=svc.clock()
+    item, found = since_for(
+        session,
+        meeting_id,
+        item_id,
+        viewer=user,
+        weights=load_weights(svc.rules_dir),
+        now=svc.clock(),
     )
+    view = meeting_view(session, meeting_id, viewer=user, now=svc.clock(), audited=False)
+    (shown,) = [i for i in view.items if i.item.id == item.id]
     return render(
         request,
         "panel_since.html",

@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage import audit
+from triage.audit import Actor
 from triage.casework.actions import overdue_actions
 from triage.history.store import edges_frame
-from triage.panels.meetings import actions_for
+from triage.panels.meetings import actions_for, item_or_raise
 from triage.panels.ranking import RankingWeights, rank_children
 from triage.panels.tables import PanelAction, PanelAgendaItem, PanelMeeting
 from triage.store.tables import (
@@ -146,6 +148,30 @@ def since_last_panel(
         level_now=level_now,
         level_changes=_reviews_since(session, child_id, since),
     )
+
+
+def since_for(
+    session: Session,
+    meeting_id: int,
+    item_id: int,
+    *,
+    viewer: UserRecord,
+    weights: RankingWeights,
+    now: datetime,
+) -> tuple[PanelAgendaItem, SinceLastPanel]:
+    """ "Since the last panel" for one agenda item, as a person opens it (audited)."""
+    item = item_or_raise(session, meeting_id, item_id)
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "view_since_last_panel",
+        record_type="panel_meeting",
+        record_id=meeting_id,
+        now=now,
+        item=item.id,
+        child=item.child_id,
+    )
+    return item, since_last_panel(session, item.meeting, item, weights=weights, now=now)
 
 
 def _new_episodes(session: Session, child_id: int, since: datetime) -> list[NewEpisode]:
