@@ -33,7 +33,9 @@ def list_tasks(
     svc: ServicesDep,
     paging: PagingDep,
     user: Reader,
-    team: Annotated[str | None, Query(max_length=120, description="An area team")] = None,
+    team: Annotated[
+        str | None, Query(max_length=120, pattern=r"^[^\x00-\x1f]*$", description="An area team")
+    ] = None,
     status: schemas.Status | None = None,
     due: Annotated[
         Literal["overdue", "due_today", "due_soon", "unallocated"] | None,

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from triage.notification.fields import control_problem
 from triage.notification.vocabulary import Indicator
 
 WHEN = "2026-03-15T09:12:00Z"
@@ -105,6 +106,14 @@ class HeldRequest(BaseModel):
         default=None, description="When it was offered, if no offer is recorded yet"
     )
     offered_how: OfferedHow | None = None
+
+    @field_validator("whereabouts", "police_intelligence_reference")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        """No store takes a NUL, and none belongs in what a worker writes."""
+        if value is not None and (problem := control_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
 
 
 class ReferralRequest(BaseModel):
