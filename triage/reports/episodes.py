@@ -23,12 +23,12 @@ from triage.store.tables import (
     EpisodeRecord,
     NotificationVersion,
 )
+from triage.vetting.assemble import NO_AREA
 
 NOTIFY_HOME_AUTHORITY = "notify_responsible_authority"  # the action R18 asks for
 OTHER_AUTHORITIES = "Placed here by other authorities"
 NOT_VETTED = "Not vetted yet"
 _ANOTHER_AUTHORITY = "Another authority:"  # how vetting routes to a child's home authority
-_NO_AREA = "MASH (no area"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ def area_of(team: str | None) -> str:
         return NOT_VETTED
     if team.startswith(_ANOTHER_AUTHORITY):
         return OTHER_AUTHORITIES
-    if team.startswith(_NO_AREA):
+    if team == NO_AREA:
         return "No area (MASH)"
     return team
 

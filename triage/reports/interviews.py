@@ -221,6 +221,6 @@ def headline(shown: Shown) -> list[tuple[str, Figure]]:
     return [
         ("Interviews offered", shown.count(("rhi", "all", "offered"))),
         ("Success rate", shown.rate(("rhi", "all", "successful"), ("rhi", "all", "offered"))),
-        ("Held within 72 hours", shown.rate(held_72h, held)),
+        ("Held within 72 hours, of those held", shown.rate(held_72h, held)),
         ("Referrals arising", shown.count(("rhi", "all", "referrals"))),
     ]
