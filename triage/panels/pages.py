@@ -384,7 +384,8 @@ def _back(request: Request, to: str, exc: Refused, form: str, values: dict[str, 
     refused = flash.Refused(
         [FieldError(f"{form}-{field}", exc.error.problem)], {**values, "form": form}
     )
-    answer = flash.redirect(request, to, refused)
+    # To the page's top: its error summary takes the focus and links to the field.
+    answer = flash.redirect(request, to.partition("#")[0], refused)
     if answer is None:  # too big to carry: say so plainly rather than lose what was typed
         raise exc
     return answer
