@@ -29,7 +29,13 @@ from triage.notification.reader import raw_from_text
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.store import Database
-from triage.store.tables import AuditEvent, DecisionRecord, EpisodeRecord, UserRecord
+from triage.store.tables import (
+    ActionCompletion,
+    AuditEvent,
+    DecisionRecord,
+    EpisodeRecord,
+    UserRecord,
+)
 from triage.vetting.service import Vetter
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -349,6 +355,9 @@ def test_a_held_interview_keeps_its_outcome_and_disclosures_join_the_history_and
         "older_controlling_adult",
     ]
     assert "disclosed_in_interview" in revet.body["flags"]
+    with database.reading() as session:  # the decisions' interview action is done, too
+        done = session.scalars(select(ActionCompletion.action_type)).all()
+    assert done == ["return_home_interview"]
     detail = audit_of(database, "interview_held")[0]
     assert "A flat" not in json.dumps(detail)  # free text never in the audit trail
     with pytest.raises(Conflict):  # recorded once

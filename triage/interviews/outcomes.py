@@ -25,7 +25,7 @@ from triage.interviews import service
 from triage.interviews.requests import DeclineRequest, HeldRequest, OfferRequest, ReferralRequest
 from triage.interviews.tables import InterviewDisclosure, InterviewReferral, InterviewTask
 from triage.interviews.vocabulary import LISTS, FactorLists
-from triage.store.tables import EpisodeRecord, NotificationVersion, UserRecord
+from triage.store.tables import ActionCompletion, EpisodeRecord, NotificationVersion, UserRecord
 
 INTERVIEW_TRIGGER = "interview_disclosure"  # the re-vet's `trigger`
 INTERVIEW_WHY = "indicators disclosed in a return home interview"
@@ -68,10 +68,31 @@ def _offer(
     return _moment("offered_at", offered_at, task, now), how
 
 
-def _take(task: InterviewTask, user: UserRecord, now: datetime) -> None:
-    """Whoever records an outcome on a task nobody had taken has taken it."""
+def _take(session: Session, task: InterviewTask, user: UserRecord, now: datetime) -> None:
+    """Whoever records an outcome on a task nobody had taken has taken it; and the decisions'
+    "return home interview" action (the offer, due 72 hours after the return) is done for
+    each episode the task covers, so the queue stops counting it overdue."""
     if task.allocated_to_id is None:
         task.allocated_to_id, task.allocated_at = user.id, now
+    done = set(
+        session.scalars(
+            select(ActionCompletion.episode_id).where(
+                ActionCompletion.episode_id.in_([link.episode_id for link in task.episodes]),
+                ActionCompletion.action_type == service.RHI_ACTION,
+            )
+        )
+    )
+    for link in task.episodes:
+        if link.episode_id not in done:
+            session.add(
+                ActionCompletion(
+                    episode_id=link.episode_id,
+                    action_type=service.RHI_ACTION,
+                    completed_by_id=user.id,
+                    note=f"Return home interview {task.status} (interview task {task.id})",
+                    completed_at=now,
+                )
+            )
 
 
 def record_offer(
@@ -82,7 +103,7 @@ def record_offer(
         raise Conflict(f"interview task {task_id} was already offered")
     task.offered_at, task.offered_how = _offer(task, body.offered_at, body.offered_how, now)
     task.status = "offered"
-    _take(task, user, now)
+    _take(session, task, user, now)
     _audit(session, user, task, "interview_offered", now, offered_how=body.offered_how)
     return task
 
@@ -98,7 +119,7 @@ def record_decline(
     task.offered_at, task.offered_how = offered, how
     task.status, task.declined_at, task.declined_by = "declined", declined, body.declined_by
     task.outcome_recorded_at, task.outcome_recorded_by_id = now, user.id
-    _take(task, user, now)
+    _take(session, task, user, now)
     _audit(session, user, task, "interview_declined", now, declined_by=body.declined_by)
     return task
 
@@ -152,7 +173,7 @@ def record_held(
     )
     task.police_acknowledged = body.police_acknowledged if body.shared_with_police else None
     task.outcome_recorded_at, task.outcome_recorded_by_id = now, user.id
-    _take(task, user, now)
+    _take(session, task, user, now)
     disclosed = sorted({indicator.value for indicator in body.disclosed_indicators})
     for code in disclosed:
         session.add(
