@@ -67,7 +67,7 @@ def test_a_worker_lists_the_teams_tasks_takes_one_and_records_it_held(
         headers=worker,
     )
     assert more.status_code == 201, more.text
-    kinds = [r["kind"] for r in client.get(f"{url}/referrals", headers=worker).json()]
+    kinds = [r["kind"] for r in client.get(f"{url}/referrals", headers=worker).json()["items"]]
     assert kinds == ["cass_referral", "strategy_discussion_s47"]
     # A MASH worker reads it beside the child's work.
     read = client.get(url, headers=headers["mash_worker"])

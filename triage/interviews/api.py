@@ -150,15 +150,16 @@ def record_held(
 
 @router.get(
     "/tasks/{task_id}/referrals",
-    response_model=list[schemas.Referral],
+    response_model=Page[schemas.Referral],
     responses=problem_responses(401, 403, 404, 422),
 )
 def list_referrals(
-    task_id: RecordId, session: SessionDep, svc: ServicesDep, user: Reader
-) -> list[schemas.Referral]:
+    task_id: RecordId, session: SessionDep, svc: ServicesDep, paging: PagingDep, user: Reader
+) -> Page[schemas.Referral]:
     """The referrals the interview led to, oldest first."""
     task = service.open_for(session, task_id, viewer=user, now=svc.clock())
-    return [convert.referral(r) for r in task.referrals]
+    rows = task.referrals[paging.offset : paging.offset + paging.per_page]
+    return paging.of([convert.referral(r) for r in rows], len(task.referrals))
 
 
 @router.post(
