@@ -151,6 +151,7 @@ def test_a_worker_takes_an_interview_records_it_and_the_next_decision_shows_it(
     assert "Indicators disclosed in a return home interview" in text
     assert "Exploitation disclosed in a return home interview" in text
     _accessible(mash)
+    _shots(mash, "notification")
     mash.get_by_role("link", name="Jade Collins").first.click()
     section = mash.locator("h2:has-text('Return home interviews') + table")
     assert "successful" in section.inner_text() and "Drugs" in section.inner_text()
