@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Hashable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -133,3 +135,90 @@ def test_no_hidden_cell_of_a_random_table_can_be_worked_out(seed: int) -> None:
 def test_lines_that_do_not_add_up_are_refused() -> None:
     with pytest.raises(ValueError, match="do not add up"):
         suppress({"a": 1, "t": 5}, [Line("t", ("a",))])
+
+
+# The version for sharing of a whole report -------------------------------------------------
+
+# (area postcode, looked after?, absent?, children, episodes each): a mix of large and small.
+MIX = [
+    ("B30 2LS", True, False, 6, 2),
+    ("B30 2LS", False, True, 5, 1),
+    ("B8 1AA", False, False, 2, 1),
+    ("B8 1AA", True, True, 1, 3),
+    ("B23 6TJ", False, False, 7, 1),
+    ("B23 6TJ", True, True, 3, 2),
+]
+
+
+def _mixed_city(database: Any, vetter: Any, clock: Any) -> None:
+    from datetime import timedelta
+
+    from test_reports import QUIET, send, uk
+
+    from factories import notification
+
+    clock.now = datetime(2026, 8, 1, tzinfo=UTC)
+    n = 0
+    for postcode, looked_after, absent, children, each in MIX:
+        for _child in range(children):
+            n += 1
+            child = {
+                "police_person_id": f"MIX-{n}",
+                "given_name": f"Child{n}",
+                "date_of_birth": f"2010-01-{n % 28 + 1:02d}",
+                "legal_status": "looked_after" if looked_after else "none",
+                "placement_postcode": postcode if looked_after else None,
+                "placement_type": "foster_care" if looked_after else None,
+                "home_postcode": postcode,
+            }
+            for k in range(each):
+                seen = uk(f"2026-06-{2 + 7 * k:02d}T20:00") + timedelta(minutes=n)
+                payload = notification(
+                    reference=f"MIX-{n}-{k}",
+                    reported=seen + timedelta(hours=3),
+                    child=child,
+                    episode=QUIET,
+                    police_classification="absent" if absent else "missing",
+                )
+                send(database, vetter, clock, payload)
+
+
+def _lines_of(table: Any) -> list[tuple[str, list[str]]]:
+    """Each column of a table as its words, the "All" row last."""
+    return [
+        (column, [cells[k].text for _label, cells in table.rows])
+        for k, column in enumerate(table.columns)
+    ]
+
+
+def test_no_cell_of_a_shared_report_can_be_worked_out_from_its_totals(
+    database: Any, vetter: Any, clock: Any
+) -> None:
+    from triage.reports.monthly import build
+    from triage.reports.months import Month
+
+    _mixed_city(database, vetter, clock)
+    areas = ["South", "East", "North, West & Central", "Out-of-area placements"]
+    with database.reading() as session:
+        full = build(session, Month(2026, 6), areas=areas, for_sharing=False)
+        shared = build(session, Month(2026, 6), areas=areas, for_sharing=True)
+    hidden_somewhere = False
+    for key in ("by_area", "by_looked_after"):
+        table, truth = shared.table(key), full.table(key)
+        for (column, shown), (_c, real) in zip(_lines_of(table), _lines_of(truth), strict=True):
+            cells, total = shown[:-1], shown[-1]
+            unknown = [k for k, text in enumerate(shown) if not text.replace(",", "").isdigit()]
+            hidden_somewhere |= bool(unknown)
+            # By subtraction down the column: one hidden cell would be given away.
+            assert len(unknown) != 1, f"{key}, {column}: {shown}"
+            # A column whose hidden cells are all "fewer than 5" and whose total is shown:
+            # the hidden ones add up to the rest, which must not pin them at 0 or 4 each.
+            if unknown and total.replace(",", "").isdigit():
+                rest = int(real[-1]) - sum(int(t.replace(",", "")) for t in cells if t.isdigit())
+                if all(shown[k] == "fewer than 5" for k in unknown):
+                    assert rest not in (0, 4 * len(unknown)), f"{key}, {column}: {shown}"
+    assert hidden_somewhere  # the city has small numbers to hide
+    # Row by row, episodes are those recorded missing and those recorded absent.
+    for _label, cells in shared.table("by_area").rows:
+        trio = [cells[1].text, cells[2].text, cells[3].text]
+        assert sum(1 for t in trio if not t.isdigit()) != 1, trio

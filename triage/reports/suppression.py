@@ -61,8 +61,10 @@ def suppress(
         exposed = recoverable(values, lines, hidden, threshold=threshold)
         if not exposed:
             return hidden
-        if not _hide_beside(sorted(exposed, key=repr)[0], values, lines, hidden):
-            return hidden  # nothing left to hide beside it: every member of its lines is hidden
+        # Hide one more cell beside the first exposed cell that still has a shown neighbour
+        # (an exposed cell whose lines are all hidden is pinned through another line).
+        if not any(_hide_beside(k, values, lines, hidden) for k in sorted(exposed, key=repr)):
+            return hidden  # nothing left to hide: every line through them is hidden whole
 
 
 def _smallest_shown(line: Line, values: Mapping[Hashable, int], hidden: Mapping) -> Hashable:
