@@ -37,6 +37,10 @@ class Pseudonymiser:
         digest = hmac.new(self._key, f"child:{child_id}".encode(), hashlib.sha256)
         return "C-" + digest.hexdigest()[:16]
 
+    def episode(self, episode_id: int) -> str:
+        digest = hmac.new(self._key, f"episode:{episode_id}".encode(), hashlib.sha256)
+        return "E-" + digest.hexdigest()[:16]
+
 
 class PseudonymisedDecision(BaseModel):
     """One notification's newest decision and review, as an analyst may see it."""

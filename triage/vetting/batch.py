@@ -8,7 +8,7 @@ go to the engine in one hop to its thread. A test holds the two paths to the sam
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -166,10 +166,12 @@ def prepare_from(
     companions_of: Callable[[Notification], set[int]],
     exploited_among: Callable[[set[int]], Exploited],
     moments: Sequence[datetime] | None = None,
+    disclosed_of: Callable[[int, datetime], Collection[str]] | None = None,
 ) -> Prepared:
     """The facts for notifications whose (child id, episode id) are known, each as of when it
     was sent, from history frames holding at least those children's episodes and links.
-    `exploited_among` gives the exploitation-flagged versions of the linked children."""
+    `exploited_among` gives the exploitation-flagged versions of the linked children;
+    `disclosed_of` (if given) what a child had disclosed in return home interviews by a moment."""
     ruleset = vetter.rulebook.current
     when = list(moments) if moments is not None else [n.sent_at for n in notifications]
     targets = targets_frame(
@@ -193,7 +195,9 @@ def prepare_from(
     exploited = exploited_among(set().union(*linked_of))
     facts, suggested = [], []
     rows = zip(*(columns[name] for name in SCALAR_FEATURES), strict=True)
-    for n, moment, linked, row in zip(notifications, when, linked_of, rows, strict=True):
+    for n, (child, _episode), moment, linked, row in zip(
+        notifications, located, when, linked_of, rows, strict=True
+    ):
         history = dict(zip(SCALAR_FEATURES, row, strict=True))
         if history[_DAYS_SINCE] != history[_DAYS_SINCE]:  # NaN: no earlier episode, so unknown
             del history[_DAYS_SINCE]
@@ -211,6 +215,9 @@ def prepare_from(
                     )
                 ),
                 suggested=found,
+                disclosed=(
+                    disclosed_of(child, moment) if disclosed_of and child is not None else ()
+                ),
             )
         )
         suggested.append(found)

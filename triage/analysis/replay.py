@@ -1,0 +1,147 @@
+"""Replaying the stored history through a ruleset and model, without storing anything.
+
+Every notification version in the store is decided again as of when police sent it, from the
+history as it was known then (the batch vetting path: each earlier episode read as its newest
+version sent by that moment, return home interview disclosures recorded by then), in chunks so
+the facts of one chunk are gone before the next is built. The same replay is made for the live
+vetter and for a candidate, so the two differ only in their rules and model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.decisions.models import VettedDecision
+from triage.history.store import edges_frame, episodes_frame
+from triage.interviews.tables import InterviewDisclosure
+from triage.notification import Notification
+from triage.rules import RuleEngine
+from triage.rules.book import Rulebook
+from triage.store.tables import EpisodeRecord, NotificationVersion
+from triage.vetting.batch import IdentityIndex, decide_prepared, exploitation_by_child, prepare_from
+from triage.vetting.service import Vetter
+
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One version police sent, as the store holds it."""
+
+    version_id: int
+    episode_id: int
+    child_id: int
+    version: int
+    notification: Notification
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """One stored version decided by the live vetter and by the candidate."""
+
+    stored: StoredVersion
+    live: VettedDecision
+    candidate: VettedDecision
+
+
+def candidate_vetter(
+    engine: RuleEngine, rules_dir: Path, *, home_authority: str, model_dir: Path | None = None
+) -> Vetter:
+    """A vetter over a candidate rules folder (proved on its golden examples, like the live
+    one) on the shared engine, and a candidate model if given."""
+    from triage.scoring.model import ScoredModel  # the score builds on vetting's types
+
+    model = ScoredModel.load(model_dir) if model_dir else None
+    return Vetter(Rulebook(engine, rules_dir), home_authority=home_authority, model=model)
+
+
+def stored_versions(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> list[StoredVersion]:
+    """The versions police sent from `since` up to (not including) `until`, oldest first."""
+    query = select(
+        NotificationVersion.id,
+        NotificationVersion.episode_id,
+        EpisodeRecord.child_id,
+        NotificationVersion.version,
+        NotificationVersion.payload,
+    ).join(EpisodeRecord, EpisodeRecord.id == NotificationVersion.episode_id)
+    if since is not None:
+        query = query.where(NotificationVersion.sent_at >= since)
+    if until is not None:
+        query = query.where(NotificationVersion.sent_at < until)
+    query = query.order_by(
+        NotificationVersion.sent_at, NotificationVersion.episode_id, NotificationVersion.version
+    )
+    return [
+        StoredVersion(v, e, c, number, Notification.model_validate(payload))
+        for v, e, c, number, payload in session.execute(query)
+    ]
+
+
+class _Disclosures:
+    """What each child disclosed in return home interviews, and when it was recorded."""
+
+    def __init__(self, session: Session) -> None:
+        self._by_child: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+        rows = session.execute(
+            select(
+                InterviewDisclosure.child_id,
+                InterviewDisclosure.recorded_at,
+                InterviewDisclosure.indicator,
+            )
+        )
+        for child, recorded, indicator in rows:
+            self._by_child[child].append((recorded, indicator))
+
+    def of(self, child: int, moment: datetime) -> tuple[str, ...]:
+        return tuple(sorted({code for at, code in self._by_child.get(child, ()) if at <= moment}))
+
+
+def replay(
+    session: Session, versions: Sequence[StoredVersion], live: Vetter, candidate: Vetter
+) -> Iterator[Replayed]:
+    """Each version decided by both vetters as of when it was sent, chunk by chunk."""
+    episodes = episodes_frame(session)
+    edges = edges_frame(session)
+    exploited = exploitation_by_child(episodes)
+    index = IdentityIndex.load(session)
+    disclosures = _Disclosures(session)
+    for start in range(0, len(versions), CHUNK):
+        chunk = versions[start : start + CHUNK]
+        decided = [
+            _decide(chunk, vetter, episodes, edges, exploited, index, disclosures)
+            for vetter in (live, candidate)
+        ]
+        for stored, now, then in zip(chunk, *decided, strict=True):
+            yield Replayed(stored, now, then)
+
+
+def _decide(
+    chunk: Sequence[StoredVersion],
+    vetter: Vetter,
+    episodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    exploited: dict[int, list[tuple[int, datetime, datetime, datetime | None]]],
+    index: IdentityIndex,
+    disclosures: _Disclosures,
+) -> list[VettedDecision]:
+    prepared = prepare_from(
+        [v.notification for v in chunk],
+        [(v.child_id, v.episode_id) for v in chunk],
+        vetter,
+        episodes=episodes,
+        edges=edges,
+        companions_of=index.companions_of,
+        exploited_among=lambda _linked: exploited,
+        disclosed_of=disclosures.of,
+    )
+    return decide_prepared(prepared, vetter)
