@@ -10,9 +10,20 @@ from fastapi.testclient import TestClient
 
 from factories import notification
 
-ROLES = ("police_feed", "mash_worker", "panel_chair", "senior_manager", "analyst", "admin")
+ROLES = (
+    "police_feed",
+    "mash_worker",
+    "panel_chair",
+    "senior_manager",
+    "analyst",
+    "admin",
+    "missing_support_worker",
+)
+RHI = {"missing_support_worker"}
 PUBLIC = "public"
 CASE = {"mash_worker", "panel_chair", "senior_manager"}
+CHAIR = {"panel_chair"}
+PANEL_READ = {"panel_chair", "admin"}
 ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/token"): PUBLIC,
     ("GET", "/api/v1/health"): PUBLIC,
@@ -35,10 +46,30 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/children/{child_id}"): CASE,
     ("GET", "/api/v1/quarantine"): {"mash_worker", "admin"},
     ("POST", "/api/v1/quarantine/{quarantine_id}/replay"): {"mash_worker", "admin"},
+    ("POST", "/api/v1/quarantine/{quarantine_id}/dismiss"): {"mash_worker", "admin"},
     ("GET", "/api/v1/audit"): {"admin"},
     ("GET", "/api/v1/audit/export"): {"admin"},
     ("GET", "/api/v1/analytics/decisions"): {"analyst", "admin"},
+    ("GET", "/api/v1/interviews/tasks"): RHI | CASE,
+    ("GET", "/api/v1/interviews/tasks/{task_id}"): RHI | CASE,
+    ("POST", "/api/v1/interviews/tasks/{task_id}/allocation"): RHI,
+    ("POST", "/api/v1/interviews/tasks/{task_id}/offer"): RHI,
+    ("POST", "/api/v1/interviews/tasks/{task_id}/decline"): RHI,
+    ("POST", "/api/v1/interviews/tasks/{task_id}/held"): RHI,
+    ("GET", "/api/v1/interviews/tasks/{task_id}/referrals"): RHI | CASE,
+    ("POST", "/api/v1/interviews/tasks/{task_id}/referrals"): RHI,
     ("GET", "/api/v1/reports/monthly"): {"panel_chair", "senior_manager", "analyst", "admin"},
+    ("GET", "/api/v1/panels/children"): PANEL_READ,
+    ("POST", "/api/v1/panels/meetings"): CHAIR,
+    ("GET", "/api/v1/panels/meetings"): PANEL_READ,
+    ("GET", "/api/v1/panels/meetings/{meeting_id}"): PANEL_READ,
+    ("POST", "/api/v1/panels/meetings/{meeting_id}/items"): CHAIR,
+    ("GET", "/api/v1/panels/meetings/{meeting_id}/items/{item_id}/since"): PANEL_READ,
+    ("POST", "/api/v1/panels/meetings/{meeting_id}/attendance"): CHAIR,
+    ("POST", "/api/v1/panels/meetings/{meeting_id}/items/{item_id}/decisions"): CHAIR,
+    ("POST", "/api/v1/panels/meetings/{meeting_id}/items/{item_id}/actions"): CHAIR,
+    ("PATCH", "/api/v1/panels/actions/{action_id}"): CHAIR,
+    ("GET", "/api/v1/panels/meetings/{meeting_id}/pack"): PANEL_READ,
 }
 
 
@@ -65,6 +96,8 @@ def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, A
     ).json()
     bad = client.post("/api/v1/notifications", json={"police_reference": "WALK-2"}, headers=police)
     view = client.get("/api/v1/notifications/WALK-1", headers=headers["mash_worker"]).json()
+    client.app.state.revet.run_once()  # type: ignore[attr-defined]  # makes the interview task
+    tasks = client.get("/api/v1/interviews/tasks", headers=headers["missing_support_worker"])
     review = client.post(
         "/api/v1/notifications/WALK-1/reviews",
         json={
@@ -75,7 +108,31 @@ def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, A
         },
         headers=headers["alex"],
     ).json()
+    chair = headers["panel_chair"]
+    meeting = client.post(
+        "/api/v1/panels/meetings",
+        json={"panel": "city", "meets_at": "2026-03-20T10:00:00Z"},
+        headers=chair,
+    ).json()
+    item = client.post(
+        f"/api/v1/panels/meetings/{meeting['meeting_id']}/items",
+        json={"kind": "child", "child_id": view["child"]["child_id"]},
+        headers=chair,
+    ).json()
+    action = client.post(
+        f"/api/v1/panels/meetings/{meeting['meeting_id']}/items/{item['item_id']}/actions",
+        json={
+            "description": "Visit",
+            "owner_agency": "Police",
+            "owner_person": "DS Sharma",
+            "due_on": "2026-03-27",
+        },
+        headers=chair,
+    ).json()
     return {
+        "meeting_id": meeting["meeting_id"],
+        "item_id": item["item_id"],
+        "action_id": action["action_id"],
         "police_reference": "WALK-1",
         "receipt_id": receipt["receipt_id"],
         "child_id": view["child"]["child_id"],
@@ -84,6 +141,7 @@ def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, A
         "action_type": view["actions"][0]["type"],
         "decision_id": view["decision"]["decision_id"],
         "username": "jo",
+        "task_id": tasks.json()["items"][0]["task_id"],
     }
 
 
@@ -100,7 +158,48 @@ def _call(client: TestClient, method: str, path: str, seed: dict[str, Any], auth
         "/api/v1/reviews/{review_id}/agreement": {"json": {"agree": True}},
         "/api/v1/notifications/{police_reference}/actions/{action_type}/completion": {"json": {}},
         "/api/v1/quarantine/{quarantine_id}/replay": {"json": {"record": notification()}},
+        "/api/v1/quarantine/{quarantine_id}/dismiss": {"json": {"reason": "test_message"}},
+        # An offer that stands; a decline, a held interview and a referral each refused (422).
+        "/api/v1/interviews/tasks/{task_id}/offer": {
+            "json": {"offered_at": "2026-03-15T08:00:00Z", "offered_how": "telephone"}
+        },
+        "/api/v1/interviews/tasks/{task_id}/decline": {
+            "json": {"declined_at": "2026-03-14T12:00:00Z", "declined_by": "child"}
+        },
+        "/api/v1/interviews/tasks/{task_id}/held": {
+            "json": {
+                "held_at": "2026-03-15T08:30:00Z",
+                "held_how": "telephone",
+                "interviewer_is_carer": True,
+                "interviewer_is_social_worker": False,
+                "successful": True,
+            }
+        },
+        "/api/v1/interviews/tasks/{task_id}/referrals": {
+            "json": {"kind": "cass_referral", "made_on": "2026-03-20T00:00:00Z"}
+        },
         "/api/v1/reports/monthly": {"params": {"month": "2026-02"}},
+        "/api/v1/panels/meetings": {"json": {"panel": "city", "meets_at": "2026-04-01T10:00:00Z"}}
+        if method == "POST"
+        else {},
+        "/api/v1/panels/meetings/{meeting_id}/items": {
+            "json": {"kind": "person", "description": "A man called T"}
+        },
+        "/api/v1/panels/meetings/{meeting_id}/attendance": {
+            "json": {"name": "Dev", "agency": "Police", "role": "DS", "present": True}
+        },
+        "/api/v1/panels/meetings/{meeting_id}/items/{item_id}/decisions": {
+            "json": {"outcome": "keep_on_panel", "text": "Keep on the list"}
+        },
+        "/api/v1/panels/meetings/{meeting_id}/items/{item_id}/actions": {
+            "json": {
+                "description": "Call the school",
+                "owner_agency": "Education",
+                "owner_person": "Tom Baker",
+                "due_on": "2026-03-30",
+            }
+        },
+        "/api/v1/panels/actions/{action_id}": {"json": {"status": "done"}},
     }
     return client.request(method, url, headers=auth, **bodies.get(path, {}))
 

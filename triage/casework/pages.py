@@ -25,6 +25,7 @@ from triage.errors import CaseworkRefused, RecordNotFound
 from triage.http import csrf, flash
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
 from triage.http.pages import PER_PAGE, CaseUser, Form, paged, render, see_other
+from triage.interviews import worklist as interview_tasks
 from triage.notification.vocabulary import RiskGrade
 from triage.store.tables import EpisodeRecord, ReviewRecord, UserRecord
 
@@ -183,12 +184,12 @@ def _refused(
     user: UserRecord,
     police_reference: str,
     refused: flash.Refused,
-    at: str,
 ) -> Response:
-    """Post/redirect/get: back to the notification with the form as sent and its errors (or,
-    for a form too big to carry, the page at once)."""
+    """Post/redirect/get: back to the notification with the form as sent and its errors, the
+    error summary at the top taking the focus (or, for a form too big to carry, the page at
+    once)."""
     return flash.redirect(
-        request, f"/notifications/{quote(police_reference)}#{at}", refused
+        request, f"/notifications/{quote(police_reference)}", refused
     ) or _notification_page(
         request, session, user, police_reference, status_code=422, refused=refused
     )
@@ -236,7 +237,7 @@ def review_form(
     except CaseworkRefused as exc:
         settle = form.getlist("settle")
         kept = flash.Refused([exc.error], values, {"settle": [str(s) for s in settle]})
-        return _refused(request, session, user, police_reference, kept, "review")
+        return _refused(request, session, user, police_reference, kept)
     return see_other(f"/notifications/{quote(police_reference)}?done=review#reviews")
 
 
@@ -263,7 +264,7 @@ def agreement_form(
             now=svc.clock(),
         )
     except CaseworkRefused as exc:
-        return _refused(request, session, user, reference, flash.Refused([exc.error]), "reviews")
+        return _refused(request, session, user, reference, flash.Refused([exc.error]))
     return see_other(f"/notifications/{quote(reference)}?done=agreement#reviews")
 
 
@@ -288,7 +289,7 @@ def action_form(
         )
     except CaseworkRefused as exc:
         refused = flash.Refused([exc.error])
-        return _refused(request, session, user, police_reference, refused, "actions")
+        return _refused(request, session, user, police_reference, refused)
     return see_other(f"/notifications/{quote(police_reference)}?done=action#actions")
 
 
@@ -309,4 +310,7 @@ def child_page(
     now = services(request).clock()
     view = child_view(session, child_id, viewer=user, now=now)
     glance = at_a_glance(session, view, now=now)
-    return render(request, "child.html", user=user, view=view, glance=glance)
+    interviews = interview_tasks.of_child(session, child_id)
+    return render(
+        request, "child.html", user=user, view=view, glance=glance, interviews=interviews
+    )

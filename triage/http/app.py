@@ -41,6 +41,11 @@ from triage.http.problems import UNANSWERED, ProblemException
 from triage.http.security import DOCS_ASSETS, CredentialsFirst, SecurityHeaders
 from triage.identity import pages as match_pages
 from triage.intake import api as intake_api
+from triage.interviews import api as interviews_api
+from triage.interviews import pages as interviews_pages
+from triage.interviews.service import plan_pass
+from triage.panels import api as panels_api
+from triage.panels import pages as panels_pages
 from triage.quarantine import api as quarantine_api
 from triage.quarantine import pages as quarantine_pages
 from triage.reports import api as reports_api
@@ -80,6 +85,7 @@ def create_app(
             lambda: svc.vetter.rulebook.current.hour_thresholds,
             interval=settings.revet_seconds,
             clock=svc.clock,
+            followers=[lambda now: plan_pass(svc.database, svc.vetter.rulebook.current, now=now)],
         )
         app.state.revet = schedule
         if settings.revet_seconds > 0:
@@ -119,6 +125,8 @@ def create_app(
     for module in (accounts_pages, casework_pages, audit_pages, quarantine_pages, match_pages):
         app.include_router(module.router)
     app.include_router(reports_pages.router)
+    app.include_router(interviews_pages.router)
+    app.include_router(panels_pages.router)
     pages.mount_static(app)
     return app
 
@@ -163,6 +171,8 @@ def _api() -> APIRouter:
         audit_api,
         analysis_api,
         reports_api,
+        panels_api,
+        interviews_api,
     ):
         api.include_router(module.router)
     return api

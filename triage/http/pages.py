@@ -106,6 +106,7 @@ def trigger(code: str) -> str:
         "version": "Police sent this version",
         "retry": "Vetted again after vetting failed",
         "revet": "Re-vetted by hand",
+        "interview_disclosure": "Indicators disclosed in a return home interview",
     }.get(code, words(code))
 
 

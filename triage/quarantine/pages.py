@@ -88,7 +88,7 @@ def quarantine_dismiss(
         )
     except QuarantineRefused as exc:
         refused = flash.Refused([exc.error], values)
-        return flash.redirect(request, f"/quarantine/{record_id}#dismiss", refused) or see_other(
+        return flash.redirect(request, f"/quarantine/{record_id}", refused) or see_other(
             f"/quarantine/{record_id}"
         )
     return see_other("/quarantine?done=dismissed")
