@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from sqlalchemy import func, select
 from test_cli import run, write_jsonl  # noqa: F401  (a fixture)
 from test_rule_data import _edited
@@ -19,7 +20,7 @@ from conftest import FrozenClock
 from factories import REPORTED, changed, notification
 from triage.analysis.backtest import Backtest, compare
 from triage.analysis.pseudonymised import Pseudonymiser
-from triage.analysis.replay import candidate_vetter
+from triage.analysis.replay import candidate_vetter, edited_rules
 from triage.intake import ingest
 from triage.notification import RawRecord
 from triage.rules import RuleEngine
@@ -305,3 +306,27 @@ def test_the_command_sizes_the_absent_switch(run, tmp_path: Path, rules_dir: Pat
     assert "--candidate" in refused and "is not a folder" in refused
     refused = run("backtest", "--candidate", str(candidate), "--since", "March", code=1)
     assert "--since" in refused and "YYYY-MM-DD" in refused
+
+
+def test_a_candidate_changes_only_parameters_the_rules_name(
+    rules_dir: Path, tmp_path: Path
+) -> None:
+    copy = edited_rules(rules_dir, tmp_path / "rules", reclassify_every_absence=True)
+    assert yaml.safe_load((copy / "parameters.yaml").read_text())["reclassify_every_absence"]
+    with pytest.raises(ValueError, match="no parameter 'every_absence'"):
+        edited_rules(rules_dir, tmp_path / "other", every_absence=True)
+
+
+def test_the_backtest_notebook_sizes_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_notebooks import ROOT, _run
+
+    monkeypatch.chdir(ROOT / "notebooks")
+    namespace = _run(ROOT / "notebooks" / "backtest.ipynb")
+    result, interviews = namespace["result"], namespace["interviews"]
+    matrix = result.transitions
+    assert matrix.to_numpy().sum() == result.summary["decisions"]
+    assert (matrix.to_numpy().sum() - matrix.to_numpy().trace()) == 0  # no level moves
+    extra = result.workload_totals.set_index("action")["change"]
+    assert extra["Return home interview"] > 0 and extra["Strategy discussion"] == 0
+    assert interviews.to_numpy().sum() == extra["Return home interview"]
+    assert result.outcomes.not_yet_known > 0

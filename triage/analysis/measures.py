@@ -138,6 +138,14 @@ def workload_totals(table: pd.DataFrame) -> pd.DataFrame:
     return totals.sort_values("action", key=lambda s: s.map(order)).reset_index(drop=True)
 
 
+def change_by_month_and_team(table: pd.DataFrame, action: str) -> pd.DataFrame:
+    """One kind of work's change (candidate minus live): months down, area teams across."""
+    rows = table[table["action"] == action]
+    return rows.pivot_table(
+        index="month", columns="team", values="change", aggfunc="sum", fill_value=0
+    )
+
+
 def children(frame: pd.DataFrame) -> pd.DataFrame:
     """The per-child difference: every replayed decision whose level, classification, routing,
     actions and deadlines or reasons differ, with both sides' reasons. Pseudonymised: a child

@@ -9,13 +9,16 @@ vetter and for a candidate, so the two differ only in their rules and model.
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -61,6 +64,21 @@ def candidate_vetter(
 
     model = ScoredModel.load(model_dir) if model_dir else None
     return Vetter(Rulebook(engine, rules_dir), home_authority=home_authority, model=model)
+
+
+def edited_rules(source: Path, out: Path, **parameters: Any) -> Path:
+    """A copy of the rules folder `source` at `out` with `parameters` changed in its
+    parameters.yaml: a candidate to back-test. Only parameters the rules already name."""
+    path = source / "parameters.yaml"
+    current = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    unknown = sorted(set(parameters) - set(current))
+    if unknown:
+        raise ValueError(f"{path}: no parameter {unknown[0]!r} (known: {', '.join(current)})")
+    shutil.copytree(source, out)
+    (out / "parameters.yaml").write_text(
+        yaml.safe_dump({**current, **parameters}, sort_keys=False), encoding="utf-8"
+    )
+    return out
 
 
 def stored_versions(

@@ -89,6 +89,8 @@ def backtest(
 
 
 def _print(result: Backtest) -> None:
+    from triage.analysis.measures import change_by_month_and_team
+
     s = result.summary
     console.print(
         f"{s['decisions']} decisions ({s['episodes']} episodes) replayed: "
@@ -118,9 +120,7 @@ def _print(result: Backtest) -> None:
     console.print(_table("Work over the period", result.workload_totals))
     for action, rows in result.workload.groupby("action", sort=False):
         if rows["change"].any():
-            by_team = rows.pivot_table(
-                index="month", columns="team", values="change", aggfunc="sum", fill_value=0
-            )
+            by_team = change_by_month_and_team(result.workload, str(action))
             shown = by_team.map(lambda n: f"{n:+d}" if n else "0").reset_index()
             console.print(_table(f"{action}: change per month and area team", shown))
     if result.outcomes is not None:
