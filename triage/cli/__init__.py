@@ -10,10 +10,12 @@ scoring     train, model-card
 accounts    users add|list|deactivate
 service     schema, migrate, serve
 reports     report monthly             the committee's monthly report as files
+analysis    backtest                   a candidate ruleset replayed on the stored history
 """
 
 from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
     accounts,
+    analysis,
     decisions,
     identity,
     intake,
