@@ -25,6 +25,7 @@ FLAG_WORDS: dict[str, str] = {
     "text_suggests_indicators": "Circumstances suggest unticked indicators",
     "under_13": "Under 13",
     "very_young_child": "Very young child",
+    "disclosed_in_interview": "Disclosed in a return home interview",
     "young_child": "Young child",
 }
 
@@ -75,6 +76,8 @@ WORDS: dict[str, str] = {
     "still_missing": "Still missing",
     "returned": "Returned",
     "companions": "Children missing with them",
+    "disclosed_indicators": "Indicators disclosed in a return home interview",
+    "disclosed_exploitation_indicators": "Exploitation indicators disclosed in an interview",
     "text_suggestions": "What the circumstances suggest",
     "linked_exploited_children": "Children missing with them who show exploitation",
     "policy_reclassify_every_absence": "Policy: every absence is treated as missing",

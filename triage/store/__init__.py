@@ -2,6 +2,7 @@
 
 # Domain tables on the same Base, so the migrations and their checks see every table.
 from triage.interviews import tables as _interview_tables  # noqa: F401
+from triage.panels import tables as _panel_tables  # noqa: F401
 from triage.quarantine import tables as _quarantine_tables  # noqa: F401
 from triage.store.database import Database, count, create_database
 

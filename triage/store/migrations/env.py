@@ -2,7 +2,6 @@
 
 from alembic import context
 
-import triage.panels.tables  # noqa: F401  (a domain's own tables, on the same Base)
 from triage.store.tables import Base
 
 connection = context.config.attributes["connection"]
