@@ -141,6 +141,7 @@ def test_the_page_names_a_bad_month_in_an_error_summary(city: TestClient) -> Non
     assert response.status_code == 422
     assert "There is a problem" in response.text and 'href="#month"' in response.text
     assert "expected a month as YYYY-MM" in response.text
+    assert 'id="for_sharing"' not in response.text  # an analyst has no choice to make
 
 
 def test_a_mash_worker_cannot_open_the_report_page(city: TestClient) -> None:

@@ -33,6 +33,7 @@ def monthly_page(
     svc = services(request)
     now = svc.clock()
     typed = month.strip()
+    always = Role(user.role) in reports.ALWAYS_FOR_SHARING
     try:
         chosen = Month.parse(typed) if typed else reports.default_month(session, now=now)
     except Refused as refused:
@@ -44,7 +45,8 @@ def monthly_page(
             errors=[refused.error],
             month=typed,
             report=None,
-            for_sharing=for_sharing,
+            for_sharing=for_sharing or always,
+            always_for_sharing=always,
         )
     report = reports.monthly_for(
         session,
@@ -62,7 +64,7 @@ def monthly_page(
         month=str(chosen),
         report=report,
         for_sharing=report.for_sharing,
-        always_for_sharing=Role(user.role) in reports.ALWAYS_FOR_SHARING,
+        always_for_sharing=always,
         chart_svg=chart.svg(report.trend) if report.interviews_recorded else None,
         chart_words=chart.describe(report.trend),
         previous=str(chosen.plus(-1)),
