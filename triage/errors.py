@@ -8,10 +8,12 @@ TriageError                   base of everything raised on purpose here         
 ├── Refused                   an action that breaks a policy; names the field          422
 │   ├── CaseworkRefused       a review, agreement or action against casework policy    422
 │   ├── UserError             an account that cannot be created as asked               422
-│   └── QuarantineRefused     a quarantined record dismissed without a usable reason   422
+│   ├── QuarantineRefused     a quarantined record dismissed without a usable reason   422
+│   └── ShadowRefused         a shadow run asked, approved or stopped against policy   422
 ├── Conflict                  the record is not in a state that allows this            409
 │   ├── QuarantineError       a quarantined record already replayed or superseded      409
-│   └── MatchDecisionError    a possible match already decided                         409
+│   ├── MatchDecisionError    a possible match already decided                         409
+│   └── ShadowConflict        a shadow run already asked for or running, or none is    409
 ├── NotSignedIn               no identity, or not the one claimed                      401
 │   ├── AuthenticationFailed  a username and password that do not match an active user 401
 │   │   └── AccountLocked     too many wrong passwords: locked until an admin unlocks  401
@@ -107,6 +109,11 @@ class QuarantineRefused(Refused):
     the list, or with a note that cannot be stored."""
 
 
+class ShadowRefused(Refused):
+    """Raised when a shadow run is asked for by someone not an analyst, approved by someone not
+    an admin or by the person who asked, or its candidate folder changed since it was asked."""
+
+
 class Conflict(TriageError):
     """Raised when the record is not in a state that allows what was asked."""
 
@@ -123,6 +130,13 @@ class MatchDecisionError(Conflict):
     """Raised when a possible match cannot be decided as asked (already decided)."""
 
     kind, title = "match", "The possible match cannot be decided"
+
+
+class ShadowConflict(Conflict):
+    """Raised when a shadow run is asked for while another is asked for or running, or one is
+    approved or stopped when there is none in that state."""
+
+    kind, title = "shadow", "The shadow run cannot be changed as asked"
 
 
 class NotSignedIn(TriageError):

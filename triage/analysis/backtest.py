@@ -43,7 +43,7 @@ from triage.store.tables import NotificationVersion
 from triage.vetting import create_vetter
 from triage.vetting.service import Vetter
 
-__all__ = ["Backtest", "backtest", "compare", "pseudonymiser_for"]
+__all__ = ["Backtest", "backtest", "compare", "pseudonymiser_for", "summarise"]
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,6 @@ def compare(
     end = _midnight(until + timedelta(days=1)) if until else None
     versions = stored_versions(session, since=start, until=end)
     replayed = list(replay(session, versions, live, candidate))
-    frame = measures.decisions_frame(replayed, pseudonyms)
     outcomes = None
     if labels is not None:
         newest = session.scalar(select(func.max(NotificationVersion.sent_at)))
@@ -154,6 +153,28 @@ def compare(
         outcomes = outcome_measures(
             _newest_per_episode(replayed), labels, known_at=moment, settle_days=settle_days
         )
+    return summarise(
+        replayed,
+        live,
+        candidate,
+        pseudonyms=pseudonyms,
+        outcomes=outcomes,
+        period=(since.isoformat() if since else None, until.isoformat() if until else None),
+    )
+
+
+def summarise(
+    pairs: list[Replayed],
+    live: Vetter,
+    candidate: Vetter,
+    *,
+    pseudonyms: Pseudonymiser,
+    outcomes: OutcomeMeasures | None = None,
+    period: tuple[str | None, str | None] = (None, None),
+) -> Backtest:
+    """The measures on decisions made by `live` and `candidate` side by side (a back-test's
+    replay, or a shadow run's)."""
+    frame = measures.decisions_frame(pairs, pseudonyms)
     return Backtest(
         live_ruleset=live.ruleset_version,
         candidate_ruleset=candidate.ruleset_version,
@@ -164,7 +185,7 @@ def compare(
         rules=measures.rule_firings(frame, live.rulebook.current, candidate.rulebook.current),
         workload=measures.workload(frame),
         outcomes=outcomes,
-        period=(since.isoformat() if since else None, until.isoformat() if until else None),
+        period=period,
     )
 
 

@@ -11,6 +11,7 @@ accounts    users add|list|deactivate
 service     schema, migrate, serve
 reports     report monthly             the committee's monthly report as files
 analysis    backtest                   a candidate ruleset replayed on the stored history
+shadow      shadow start|approve|stop|follow|report   a candidate deciding beside the live one
 """
 
 from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
@@ -24,6 +25,7 @@ from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
     reports,
     scoring,
     service,
+    shadow,
     synthetic,
 )
 from triage.cli.common import app

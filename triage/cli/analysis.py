@@ -82,13 +82,14 @@ def backtest(
             )
     except (TriageError, OutcomeFileError, OSError) as error:
         raise fail(str(error)) from None
-    _print(result)
+    show(result)
     if out is not None:
         written = result.write(out)
         console.print(f"Wrote {len(written)} files to {out} (children.csv: the per-child diff)")
 
 
-def _print(result: Backtest) -> None:
+def show(result: Backtest) -> None:
+    """The figures as rich tables on the console."""
     from triage.analysis.measures import change_by_month_and_team
 
     s = result.summary

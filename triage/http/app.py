@@ -51,6 +51,7 @@ from triage.quarantine import pages as quarantine_pages
 from triage.reports import api as reports_api
 from triage.reports import pages as reports_pages
 from triage.settings import Settings
+from triage.shadow.service import follow_pass
 from triage.store import Database, create_database
 from triage.vetting import Vetter, create_vetter
 
@@ -85,7 +86,12 @@ def create_app(
             lambda: svc.vetter.rulebook.current.hour_thresholds,
             interval=settings.revet_seconds,
             clock=svc.clock,
-            followers=[lambda now: plan_pass(svc.database, svc.vetter.rulebook.current, now=now)],
+            followers=[
+                lambda now: plan_pass(svc.database, svc.vetter.rulebook.current, now=now),
+                lambda now: follow_pass(
+                    svc.database, svc.vetter.rulebook.engine, settings.home_authority, now=now
+                ),
+            ],
         )
         app.state.revet = schedule
         if settings.revet_seconds > 0:

@@ -4,6 +4,7 @@
 from triage.interviews import tables as _interview_tables  # noqa: F401
 from triage.panels import tables as _panel_tables  # noqa: F401
 from triage.quarantine import tables as _quarantine_tables  # noqa: F401
+from triage.shadow import tables as _shadow_tables  # noqa: F401
 from triage.store.database import Database, count, create_database
 
 __all__ = ["Database", "count", "create_database"]
