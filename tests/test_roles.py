@@ -50,6 +50,10 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/audit"): {"admin"},
     ("GET", "/api/v1/audit/export"): {"admin"},
     ("GET", "/api/v1/analytics/decisions"): {"analyst", "admin"},
+    ("POST", "/api/v1/analytics/shadow"): {"analyst"},
+    ("POST", "/api/v1/analytics/shadow/approval"): {"admin"},
+    ("POST", "/api/v1/analytics/shadow/stop"): {"analyst", "admin"},
+    ("GET", "/api/v1/analytics/shadow/report"): {"analyst", "admin"},
     ("GET", "/api/v1/interviews/tasks"): RHI | CASE,
     ("GET", "/api/v1/interviews/tasks/{task_id}"): RHI | CASE,
     ("POST", "/api/v1/interviews/tasks/{task_id}/allocation"): RHI,
@@ -200,6 +204,7 @@ def _call(client: TestClient, method: str, path: str, seed: dict[str, Any], auth
             }
         },
         "/api/v1/panels/actions/{action_id}": {"json": {"status": "done"}},
+        "/api/v1/analytics/shadow": {"json": {"candidate": "/nowhere"}},
     }
     return client.request(method, url, headers=auth, **bodies.get(path, {}))
 
@@ -223,7 +228,7 @@ def test_every_endpoint_answers_each_role_as_the_table_says(
         elif who in allowed:
             ok = response.status_code < 400 or (
                 response.status_code in (404, 409, 422)
-                and (response.json()["type"].endswith(("refused", "quarantine")))
+                and (response.json()["type"].endswith(("refused", "quarantine", "shadow")))
             )
         else:
             ok = response.status_code == 403

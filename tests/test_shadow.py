@@ -257,3 +257,46 @@ def test_the_commands_start_approve_report_and_stop(run, tmp_path: Path, rules_d
     assert "R22" in report and "1 change level" in report
     assert (tmp_path / "out" / "children.csv").exists()
     assert "stopped" in run("shadow", "stop", "--by", "priya")
+
+
+def test_the_api_asks_approves_reports_and_stops(
+    client: TestClient, headers: H, clock: FrozenClock, candidate: Path
+) -> None:
+    asked = client.post(
+        "/api/v1/analytics/shadow", json={"candidate": str(candidate)}, headers=headers["analyst"]
+    )
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "requested" and asked.json()["requested_by"] == "priya"
+    not_admin = client.post("/api/v1/analytics/shadow/approval", headers=headers["analyst"])
+    assert not_admin.status_code == 403
+    approved = client.post("/api/v1/analytics/shadow/approval", headers=headers["admin"])
+    assert approved.status_code == 200 and approved.json()["approved_by"] == "chris"
+    clock.now += timedelta(minutes=1)
+    submit(client, headers, notification(reference="API-SH"))
+    client.app.state.revet.run_once()  # type: ignore[attr-defined]  (the service's own pass)
+    report = client.get("/api/v1/analytics/shadow/report", headers=headers["analyst"]).json()
+    assert report["summary"]["decisions"] == 1
+    assert report["rules"] == [
+        {
+            "rule": "R22",
+            "title": "A very young child missing",
+            "live": 0,
+            "candidate": 1,
+            "change": 1,
+        }
+    ]
+    assert [row["candidate_level"] for row in report["children"]] == ["high"]
+    assert "Jade" not in json.dumps(report) and "API-SH" not in json.dumps(report)
+    assert detail(client, headers, "API-SH")["level_in_force"] != "high"
+    stopped = client.post("/api/v1/analytics/shadow/stop", headers=headers["admin"])
+    assert stopped.json()["status"] == "stopped" and stopped.json()["stopped_by"] == "chris"
+    again = client.post("/api/v1/analytics/shadow/stop", headers=headers["admin"])
+    assert again.status_code == 409
+
+
+def test_an_unusable_candidate_is_refused_naming_the_field(client: TestClient, headers: H) -> None:
+    refused = client.post(
+        "/api/v1/analytics/shadow", json={"candidate": "/nowhere"}, headers=headers["analyst"]
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "rules_dir"

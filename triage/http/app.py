@@ -51,6 +51,7 @@ from triage.quarantine import pages as quarantine_pages
 from triage.reports import api as reports_api
 from triage.reports import pages as reports_pages
 from triage.settings import Settings
+from triage.shadow import api as shadow_api
 from triage.shadow.service import follow_pass
 from triage.store import Database, create_database
 from triage.vetting import Vetter, create_vetter
@@ -176,6 +177,7 @@ def _api() -> APIRouter:
         quarantine_api,
         audit_api,
         analysis_api,
+        shadow_api,
         reports_api,
         panels_api,
         interviews_api,

@@ -182,11 +182,27 @@ def follow(session: Session, run: ShadowRun, candidate: Vetter, *, now: datetime
 
 
 def report(
-    session: Session, run: ShadowRun, live: Vetter, candidate: Vetter, *, pseudonyms: Pseudonymiser
+    session: Session,
+    run: ShadowRun,
+    live: Vetter,
+    candidate: Vetter,
+    *,
+    pseudonyms: Pseudonymiser,
+    viewer: UserRecord | None = None,
+    now: datetime | None = None,
 ) -> Backtest:
     """Live and shadow compared on every decision shadowed in the run: the back-test's
     transition matrix, rule firings, workload and per-child difference (`live` and `candidate`
-    name the rules the two sides' reasons come from)."""
+    name the rules the two sides' reasons come from). A `viewer`'s reading is audited."""
+    if viewer is not None and now is not None:
+        audit.record(
+            session,
+            Actor.of(viewer),
+            "read_shadow_report",
+            record_type="shadow_run",
+            record_id=run.id,
+            now=now,
+        )
     rows = session.execute(
         select(ShadowDecision, DecisionRecord, NotificationVersion, EpisodeRecord.child_id)
         .join(DecisionRecord, DecisionRecord.id == ShadowDecision.live_decision_id)
