@@ -126,7 +126,9 @@ def test_the_queue_has_page_numbers(
             headers,
             notification(
                 reference=f"N-{k}",
-                child=_child(f"N{k}", "Kid", f"Number{k}", born=f"20{10 + k % 5}-0{1 + k % 9}-1{k % 9}"),
+                child=_child(
+                    f"N{k}", "Kid", f"Number{k}", born=f"20{10 + k % 5}-0{1 + k % 9}-1{k % 9}"
+                ),
             ),
         )
     _sign_in(client, "sam")
@@ -180,3 +182,38 @@ def test_reviewing_the_newest_notification_settles_the_older_ones_it_supersedes(
     _sign_in(client, "sam")
     rows = client.get("/queue").context["items"]  # type: ignore[attr-defined]
     assert [c.top.police_reference for c in rows] == ["OTHER-1"]  # Rae's work is all done
+
+
+def test_the_review_form_offers_to_settle_the_child_s_older_notifications(
+    client: TestClient, headers: dict[str, dict[str, str]], clock: FrozenClock
+) -> None:
+    often = _child("S3", "Kit", "Often")
+    for k in range(2):
+        clock.now += timedelta(minutes=5)
+        _send(
+            client,
+            headers,
+            notification(
+                reference=f"S3-{k}", reported=clock() - timedelta(days=20 - k * 10), child=often
+            ),
+        )
+    _sign_in(client, "sam")
+    page = client.get("/notifications/S3-1")
+    assert [s.police_reference for s in page.context["settleable"]] == ["S3-0"]  # type: ignore[attr-defined]
+    assert 'name="settle" value="S3-0"' in page.text
+    assert client.get("/notifications/S3-0").context["settleable"] == []  # type: ignore[attr-defined]
+    from test_pages import _csrf
+
+    saved = client.post(
+        "/notifications/S3-1/review",
+        data={
+            "csrf_token": _csrf(client, "/notifications/S3-1"),
+            "decision_id": str(page.context["view"].decision_record.id),  # type: ignore[attr-defined]
+            "decision": "confirm",
+            "settle": ["S3-0"],
+        },
+    )
+    assert "Your review is saved" in saved.text
+    older = client.get("/notifications/S3-0")
+    assert older.context["view"].status.value == "reviewed"  # type: ignore[attr-defined]
+    assert "settled with the review of S3-1" in older.text
