@@ -194,6 +194,19 @@ def test_a_later_correction_does_not_leak_into_an_earlier_decision(
         for row in second_rows.itertuples()
     }
     assert referred == {1: False, 2: True}
+    # The live side is what the service decided on each arrival, correction and all.
+    with database.reading() as session:
+        arrived = {
+            (r.episode_id, r.version_id): (r.vetted_level, [a["type"] for a in r.body["actions"]])
+            for r in session.scalars(
+                select(DecisionRecord).where(DecisionRecord.trigger == "version")
+            )
+        }
+    replayed = sorted(
+        (row.live_level, [kind for kind, _due in row.live_actions])
+        for row in result.decisions.itertuples()
+    )
+    assert sorted(arrived.values()) == replayed and len(replayed) == 4
 
 
 def _episode(database: Database, reference: str) -> str:
