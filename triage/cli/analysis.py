@@ -94,7 +94,7 @@ def show(result: Backtest) -> None:
 
     s = result.summary
     console.print(
-        f"{s['decisions']} decisions ({s['episodes']} episodes) replayed: "
+        f"{s['decisions']} decisions ({s['episodes']} episodes) decided both ways: "
         f"{s['decisions_whose_level_changes']} change level, {s['decisions_that_differ']} "
         f"differ in level, routing, deadlines or reasons ({s['children_affected']} children)."
     )

@@ -44,7 +44,8 @@ def start(
     ],
     by: By,
     model: Annotated[
-        Path | None, typer.Option("--model", help="A candidate model folder (default: none)")
+        Path | None,
+        typer.Option("--model", help="A candidate model folder (default: the live model)"),
     ] = None,
 ) -> None:
     """Ask for a candidate to run in shadow (an analyst); it starts when an admin approves."""
@@ -59,7 +60,7 @@ def start(
                 session,
                 by=_user(session, by),
                 rules_dir=candidate,
-                model_dir=model,
+                model_dir=model or settings.model_dir,
                 engine=engine,
                 home_authority=settings.home_authority,
                 now=datetime.now(UTC),

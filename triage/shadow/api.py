@@ -49,7 +49,7 @@ def start_shadow(
         session,
         by=user,
         rules_dir=Path(body.candidate),
-        model_dir=Path(body.model) if body.model else None,
+        model_dir=Path(body.model) if body.model else svc.settings.model_dir,
         engine=svc.vetter.rulebook.engine,
         home_authority=svc.settings.home_authority,
         now=svc.clock(),

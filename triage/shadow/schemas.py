@@ -26,7 +26,9 @@ class ShadowStart(BaseModel):
         "edited); it must pass every rule's golden examples",
     )
     model: str | None = Field(
-        default=None, max_length=1000, description="A candidate model folder (default: none)"
+        default=None,
+        max_length=1000,
+        description="A candidate model folder (default: the live model)",
     )
 
 
