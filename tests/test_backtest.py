@@ -343,3 +343,58 @@ def test_the_backtest_notebook_sizes_the_switch(monkeypatch: pytest.MonkeyPatch)
     assert extra["Return home interview"] > 0 and extra["Strategy discussion"] == 0
     assert interviews.to_numpy().sum() == extra["Return home interview"]
     assert result.outcomes.not_yet_known > 0
+
+
+def test_a_sooner_strategy_discussion_is_replayed_as_time_passes(
+    database: Database,
+    clock: FrozenClock,
+    vetter: Vetter,
+    rules_dir: Path,
+    tmp_path: Path,
+    engine: RuleEngine,
+) -> None:
+    """Kai is still missing when the history ends, 60 hours on: the live rules would call a
+    strategy discussion at 72 hours (not yet), a candidate at 48 calls it, as of 48 hours."""
+    _send(
+        database,
+        clock,
+        vetter,
+        notification(reference="OPEN", child=KAI, episode=QUIET, returned_after_hours=None),
+    )
+    _send(
+        database,
+        clock,
+        vetter,
+        notification(reference="LATER", child=JADE, reported=REPORTED + timedelta(hours=60)),
+    )
+    examples = {
+        "fires": [{"still_missing": True, "returned": False, "hours_missing": 50}],
+        "does_not_fire": [
+            {"still_missing": True, "returned": False, "hours_missing": 40},
+            {"still_missing": False, "returned": True, "hours_missing": 80},
+        ],
+    }
+    sooner = candidate_vetter(
+        engine,
+        _edited(
+            rules_dir,
+            tmp_path,
+            strategy_discussion_hours=48,
+            examples={"R14-still-missing-72-hours.yaml": examples},
+        ),
+        home_authority="Birmingham",
+    )
+    result = _run(database, vetter, sooner)
+    assert list(result.decisions["moment"]) == [
+        "sent",
+        "still missing at 24 hours",
+        "still missing at 48 hours",
+        "sent",
+    ]
+    diff = result.children
+    assert diff[["moment", "candidate_level", "rules_added"]].values.tolist() == [
+        ["still missing at 48 hours", "high", "R14"]
+    ]
+    assert "Strategy discussion within 0 h" in diff["candidate_deadlines"][0]
+    totals = result.workload_totals.set_index("action")["change"].to_dict()
+    assert totals == {"Strategy discussion": 1, "Return home interview": 0}

@@ -35,7 +35,13 @@ from triage.analysis.outcomes import (
     read_outcomes,
 )
 from triage.analysis.pseudonymised import Pseudonymiser
-from triage.analysis.replay import Replayed, candidate_vetter, replay, stored_versions
+from triage.analysis.replay import (
+    Replayed,
+    candidate_vetter,
+    moments,
+    replay,
+    stored_versions,
+)
 from triage.rules import RuleEngine
 from triage.settings import Settings, get_settings
 from triage.store import create_database
@@ -139,17 +145,23 @@ def compare(
     settle_days: int = SETTLE_DAYS,
 ) -> Backtest:
     """Back-test `candidate` against `live` on the versions sent from `since` to `until`
-    (dates, both included). Outcomes (`labels` by police reference) are known by `known_at`
-    (default: when the newest stored version was sent) for episodes last seen at least
-    `settle_days` before it."""
+    (dates, both included): each as of when it was sent, and each still open as it passed an
+    hours threshold of either side's rules, up to the newest notification or `until`. Outcomes
+    (`labels` by police reference) are known by `known_at` (default: when the newest stored
+    version was sent) for episodes last seen at least `settle_days` before it."""
     start = _midnight(since)
     end = _midnight(until + timedelta(days=1)) if until else None
     versions = stored_versions(session, since=start, until=end)
-    replayed = list(replay(session, versions, live, candidate))
+    newest = session.scalar(select(func.max(NotificationVersion.sent_at))) or datetime.now(UTC)
+    thresholds = (
+        *live.rulebook.current.hour_thresholds,
+        *candidate.rulebook.current.hour_thresholds,
+    )
+    planned = moments(session, versions, thresholds, end=min(newest, end) if end else newest)
+    replayed = list(replay(session, planned, live, candidate))
     outcomes = None
     if labels is not None:
-        newest = session.scalar(select(func.max(NotificationVersion.sent_at)))
-        moment = known_at or newest or datetime.now(UTC)
+        moment = known_at or newest
         outcomes = outcome_measures(
             _newest_per_episode(replayed), labels, known_at=moment, settle_days=settle_days
         )
@@ -246,7 +258,10 @@ def _newest_per_episode(replayed: list[Replayed]) -> list[EpisodeLevels]:
     newest: dict[int, Replayed] = {}
     for r in replayed:
         kept = newest.get(r.stored.episode_id)
-        if kept is None or r.stored.version > kept.stored.version:
+        if kept is None or (r.stored.version, r.live.as_of) > (
+            kept.stored.version,
+            kept.live.as_of,
+        ):
             newest[r.stored.episode_id] = r
     return [
         EpisodeLevels(

@@ -36,6 +36,7 @@ def decisions_frame(replayed: Iterable[Replayed], pseudonyms: Pseudonymiser) -> 
             "child": pseudonyms.child(r.stored.child_id),
             "episode": pseudonyms.episode(r.stored.episode_id),
             "version": r.stored.version,
+            "moment": r.why,
             "month": n.sent_at.strftime("%Y-%m"),
             "police_classification": n.police_classification.value,
             "police_risk_grade": n.police_risk_grade.value,
@@ -64,6 +65,7 @@ _COLUMNS = [
     "child",
     "episode",
     "version",
+    "moment",
     "month",
     "police_classification",
     "police_risk_grade",
@@ -115,7 +117,7 @@ def workload(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for side in SIDES:
         for _episode, versions in frame.groupby("episode", sort=False):
-            ordered = versions.sort_values("version")
+            ordered = versions  # in time order, as replayed
             asked = {kind for actions in ordered[f"{side}_actions"] for kind, _due in actions}
             month, team = ordered["month"].iloc[0], ordered[f"{side}_team"].iloc[-1]
             rows += [
@@ -149,7 +151,8 @@ def change_by_month_and_team(table: pd.DataFrame, action: str) -> pd.DataFrame:
 def children(frame: pd.DataFrame) -> pd.DataFrame:
     """The per-child difference: every replayed decision whose level, classification, routing,
     actions and deadlines or reasons differ, with both sides' reasons. Pseudonymised: a child
-    and an episode are keyed pseudonyms, a deadline is hours after the notification was sent."""
+    and an episode are keyed pseudonyms, a deadline is hours after the decision's moment (when
+    the version was sent, or the re-vet as time passed)."""
     changed = frame[
         (frame["live_level"] != frame["candidate_level"])
         | (frame["live_classification"] != frame["candidate_classification"])
@@ -157,7 +160,7 @@ def children(frame: pd.DataFrame) -> pd.DataFrame:
         | (frame["live_actions"] != frame["candidate_actions"])
         | (frame["live_rules"] != frame["candidate_rules"])
     ]
-    out = changed[["child", "episode", "version", "month"]].copy()
+    out = changed[["child", "episode", "version", "moment", "month"]].copy()
     for side in SIDES:
         out[f"{side}_level"] = changed[f"{side}_level"]
         out[f"{side}_classification"] = changed[f"{side}_classification"]

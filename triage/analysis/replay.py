@@ -9,9 +9,10 @@ vetter and for a candidate, so the two differ only in their rules and model.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,16 +24,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.decisions.models import VettedDecision
+from triage.decisions.revet import crossing
 from triage.history.store import edges_frame, episodes_frame
 from triage.interviews.tables import InterviewDisclosure
 from triage.notification import Notification
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
+from triage.rules.catalogue import HourThreshold
 from triage.store.tables import EpisodeRecord, NotificationVersion
 from triage.vetting.batch import IdentityIndex, decide_prepared, exploitation_by_child, prepare_from
 from triage.vetting.service import Vetter
 
 CHUNK = 2_000
+SENT = "sent"  # a decision as of when police sent the version
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,57 @@ class StoredVersion:
 
 @dataclass(frozen=True)
 class Replayed:
-    """One stored version decided by the live vetter and by the candidate."""
+    """One stored version decided by the live vetter and by the candidate, at one moment."""
 
     stored: StoredVersion
     live: VettedDecision
     candidate: VettedDecision
+    why: str = SENT  # SENT, or the hours threshold an open version passed
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment a stored version is decided at: when it was sent, or when, still open, it
+    passed an hours threshold of either side's rules before police sent anything newer."""
+
+    stored: StoredVersion
+    at: datetime
+    why: str = SENT
+
+
+def moments(
+    session: Session,
+    versions: Sequence[StoredVersion],
+    thresholds: Iterable[HourThreshold],
+    *,
+    end: datetime,
+) -> list[Moment]:
+    """Each version as of its sending, and each re-vet as time passed (by `end`), in time order:
+    the decisions the service makes."""
+    sent = {v.version_id: v.notification.sent_at for v in versions}
+    following = _next_sent(session)
+    found = [Moment(v, sent[v.version_id]) for v in versions]
+    for v in versions:
+        if v.notification.episode.returned_at is not None:
+            continue
+        until = following.get(v.version_id)
+        for threshold in sorted(set(thresholds), key=lambda t: (t.hours, t.strict)):
+            at = crossing(v.notification.episode.last_seen_at, threshold)
+            if sent[v.version_id] < at <= end and (until is None or at < until):
+                found.append(Moment(v, at, threshold.label))
+    return sorted(found, key=lambda m: (m.at, m.stored.episode_id, m.stored.version))
+
+
+def _next_sent(session: Session) -> dict[int, datetime]:
+    """When the next version of each version's episode was sent (none for the newest)."""
+    rows = session.execute(
+        select(
+            NotificationVersion.id, NotificationVersion.episode_id, NotificationVersion.sent_at
+        ).order_by(
+            NotificationVersion.episode_id, NotificationVersion.sent_at, NotificationVersion.version
+        )
+    ).all()
+    return {row[0]: nxt[2] for row, nxt in itertools.pairwise(rows) if nxt[1] == row[1]}
 
 
 def candidate_vetter(
@@ -125,26 +175,27 @@ class _Disclosures:
 
 
 def replay(
-    session: Session, versions: Sequence[StoredVersion], live: Vetter, candidate: Vetter
+    session: Session, planned: Sequence[Moment], live: Vetter, candidate: Vetter
 ) -> Iterator[Replayed]:
-    """Each version decided by both vetters as of when it was sent, chunk by chunk."""
+    """Each planned moment decided by both vetters, with the history as known then, chunk by
+    chunk."""
     episodes = episodes_frame(session)
     edges = edges_frame(session)
     exploited = exploitation_by_child(episodes)
     index = IdentityIndex.load(session)
     disclosures = _Disclosures(session)
-    for start in range(0, len(versions), CHUNK):
-        chunk = versions[start : start + CHUNK]
+    for start in range(0, len(planned), CHUNK):
+        chunk = planned[start : start + CHUNK]
         decided = [
             _decide(chunk, vetter, episodes, edges, exploited, index, disclosures)
             for vetter in (live, candidate)
         ]
-        for stored, now, then in zip(chunk, *decided, strict=True):
-            yield Replayed(stored, now, then)
+        for moment, now, then in zip(chunk, *decided, strict=True):
+            yield Replayed(moment.stored, now, then, moment.why)
 
 
 def _decide(
-    chunk: Sequence[StoredVersion],
+    chunk: Sequence[Moment],
     vetter: Vetter,
     episodes: pd.DataFrame,
     edges: pd.DataFrame,
@@ -153,9 +204,10 @@ def _decide(
     disclosures: _Disclosures,
 ) -> list[VettedDecision]:
     prepared = prepare_from(
-        [v.notification for v in chunk],
-        [(v.child_id, v.episode_id) for v in chunk],
+        [m.stored.notification for m in chunk],
+        [(m.stored.child_id, m.stored.episode_id) for m in chunk],
         vetter,
+        moments=[m.at for m in chunk],
         episodes=episodes,
         edges=edges,
         companions_of=index.companions_of,

@@ -128,6 +128,7 @@ class Prepared:
     notifications: Sequence[Notification]
     facts: list[dict[str, Any]]
     suggested: list[list[Suggestion]]
+    moments: Sequence[datetime] = ()  # each decision's moment (empty: when each was sent)
 
 
 Exploited = dict[int, list[tuple[int, datetime, datetime, datetime | None]]]
@@ -221,7 +222,7 @@ def prepare_from(
             )
         )
         suggested.append(found)
-    return Prepared(notifications, facts, suggested)
+    return Prepared(notifications, facts, suggested, when if moments is not None else ())
 
 
 def decide_prepared(
@@ -237,7 +238,7 @@ def decide_prepared(
             ids,
             prepared.facts[k],
             ruleset=ruleset,
-            as_of=prepared.notifications[k].sent_at,
+            as_of=prepared.moments[k] if prepared.moments else prepared.notifications[k].sent_at,
             suggested=prepared.suggested[k],
             score=vetter.score(prepared.facts[k]),
         )
