@@ -60,7 +60,7 @@ class Backtest:
     candidate_ruleset: str
     live_model: str
     candidate_model: str
-    decisions: pd.DataFrame  # one row per replayed version, both sides (measures.decisions_frame)
+    decisions: pd.DataFrame  # one row per decision, both sides (measures.decisions_frame)
     transitions: pd.DataFrame
     rules: pd.DataFrame
     workload: pd.DataFrame
