@@ -87,9 +87,7 @@ def actions_of(session: Session, episode_id: int, escalation: Escalation) -> lis
     return sorted(actions, key=lambda a: (a.due_at, a.type))
 
 
-def open_actions(
-    session: Session, newest: dict[int, int]
-) -> dict[int, list[tuple[str, datetime]]]:
+def open_actions(session: Session, newest: dict[int, int]) -> dict[int, list[tuple[str, datetime]]]:
     """For each episode in `newest` (episode id to its newest decision's id), that decision's
     actions not yet done, as (type, due time), soonest first. Two queries, reading only the
     decisions' actions, for lists of many episodes."""

@@ -311,6 +311,4 @@ def child_page(
     view = child_view(session, child_id, viewer=user, now=now)
     glance = at_a_glance(session, view, now=now)
     interviews = interview_tasks.of_child(session, child_id)
-    return render(
-        request, "child.html", user=user, view=view, glance=glance, interviews=interviews
-    )
+    return render(request, "child.html", user=user, view=view, glance=glance, interviews=interviews)

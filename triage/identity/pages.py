@@ -90,9 +90,7 @@ def decide_match(
     if decision not in ("confirm", "reject"):
         # Post/redirect/get: back to the list with every pair, the error naming this one's.
         error = FieldError(f"same-{match_id}", "Choose whether they are the same child or not")
-        return flash.redirect(request, "/matches", flash.Refused([error])) or see_other(
-            "/matches"
-        )
+        return flash.redirect(request, "/matches", flash.Refused([error])) or see_other("/matches")
     try:
         identity.decide(
             session, match_id, same_child=decision == "confirm", by=user, now=svc.clock()

@@ -19,9 +19,7 @@ WHEN = sa.DateTime(timezone=True)
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}"
-    )
+    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}")
 
 
 def upgrade() -> None:

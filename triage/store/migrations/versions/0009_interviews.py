@@ -121,9 +121,7 @@ def upgrade() -> None:
         _fk("child_id", "children", "interview_disclosures"),
         _fk("task_id", "interview_tasks", "interview_disclosures"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interview_disclosures")),
-        sa.UniqueConstraint(
-            "task_id", "indicator", name=op.f("uq_interview_disclosures_task_id")
-        ),
+        sa.UniqueConstraint("task_id", "indicator", name=op.f("uq_interview_disclosures_task_id")),
     )
     op.create_index(
         op.f("ix_interview_disclosures_child_id"), "interview_disclosures", ["child_id"]
