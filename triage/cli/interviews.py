@@ -27,7 +27,8 @@ def plan() -> None:
     )
     console.print(
         f"interview tasks: {summary.created} made, {summary.merged} episodes joined an open "
-        f"interview, {summary.moved} deadlines moved"
+        f"interview, {summary.moved} deadlines moved, {summary.withdrawn} withdrawn, "
+        f"{summary.reopened} reopened, {summary.rerouted} moved to another team"
     )
 
 

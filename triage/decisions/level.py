@@ -71,10 +71,10 @@ def greatest(*values: Any) -> Any:
     return out
 
 
-def newest_decisions() -> Any:
+def newest_decisions(episodes: Any = None) -> Any:
     """The newest decision id of every episode (a subquery: episode_id, id): the one that
-    speaks for the latest moment."""
-    ranked = select(
+    speaks for the latest moment. `episodes` (a select of episode ids) ranks only theirs."""
+    query = select(
         DecisionRecord.episode_id,
         DecisionRecord.id,
         func.row_number()
@@ -83,7 +83,10 @@ def newest_decisions() -> Any:
             order_by=(DecisionRecord.as_of.desc(), DecisionRecord.id.desc()),
         )
         .label("place"),
-    ).subquery("ranked_decision")
+    )
+    if episodes is not None:
+        query = query.where(DecisionRecord.episode_id.in_(episodes))
+    ranked = query.subquery("ranked_decision")
     return (
         select(ranked.c.episode_id, ranked.c.id)
         .where(ranked.c.place == 1)

@@ -23,7 +23,7 @@ OfferedHow = Literal["in_person", "telephone", "letter", "text_message", "throug
 DeclinedBy = Literal["child", "parent", "carer"]
 HeldHow = Literal["face_to_face", "telephone"]
 ReferralKind = Literal["cass_referral", "step_up_family_support", "strategy_discussion_s47"]
-Status = Literal["open", "offered", "held", "declined"]
+Status = Literal["open", "offered", "held", "declined", "withdrawn"]
 
 
 class OfferRequest(BaseModel):

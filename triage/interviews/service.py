@@ -4,16 +4,22 @@ What needs a task is computed from the stored state every time (like `triage.dec
 never held in memory: an episode needs one when police have reported its return and the
 episode's newest decision asks for a return home interview (rule R19: every missing episode,
 our looked-after children placed out of area too; never a child placed here by another
-authority, whose home authority is told instead). The task goes to the team the decision
-routes to, due `rhi_due_hours` (72) after the return police report. `plan` is idempotent
-(an episode has one task: a unique constraint), runs when a version arrives and on the
-service's every pass, and audits what it does as the service:
+authority, whose home authority is told instead). The database does that filtering
+(`triage.interviews.follow`). The task goes to the team the decision routes to, due
+`rhi_due_hours` (72) after the return police report. `plan` is idempotent (an episode has
+one task: a unique constraint); it runs on the service's pass, after each re-vetting pass
+(every `revet_seconds`), and by hand (`triage interviews plan`), not when a version arrives;
+it audits what it does as the service:
 
 - a later version that corrects the return time moves the deadline (old and new due audited);
 - a child who goes missing again before the interview (the open task's return is before the
-  new episode's last seen): with `rhi_merge_when_missing_again` true the new episode joins the
-  open task, one interview covering both, due from the latest return (audited); false, it gets
-  a task of its own on its own clock.
+  new episode's last seen) and before the open task is due: with
+  `rhi_merge_when_missing_again` true the new episode joins the open task, one interview
+  covering both, due from the latest return (audited); false, it gets a task of its own on its
+  own clock. A task already past its due time is never merged: the new return gets its own
+  task, and the overdue one stays overdue;
+- a later decision that no longer asks for an interview withdraws an open task, and a task's
+  team follows the newest decision's routing (`triage.interviews.follow`).
 
 The ladder: `rules_of`, `plan`, `plan_pass`, `get_or_raise`, `open_for`, `allocate`, `team_of`,
 `set_team`. Outcomes are `triage.interviews.outcomes`, the worklist `triage.interviews.worklist`.
@@ -33,18 +39,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from triage import audit
 from triage.audit import Actor
-from triage.decisions.level import newest_decisions
 from triage.errors import Conflict, RecordNotFound
+from triage.interviews.follow import RECORD, RHI_ACTION, SERVICE, follow, needing_a_task
 from triage.interviews.tables import InterviewEpisode, InterviewTask, TeamMembership
 from triage.rules.catalogue import Ruleset
 from triage.store import Database
-from triage.store.tables import DecisionRecord, EpisodeRecord, UserRecord
+from triage.store.tables import EpisodeRecord, UserRecord
 
+__all__ = ["OPEN", "RECORD", "RHI_ACTION", "SERVICE", "UK"]
 UK = ZoneInfo("Europe/London")
-SERVICE = Actor(user_id=None, username="service", role="service")
 OPEN = ("open", "offered")  # not yet held or declined: on the worklist
-RECORD = "interview_task"
-RHI_ACTION = "return_home_interview"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,9 @@ class PlanSummary:
     created: int = 0
     merged: int = 0
     moved: int = 0
+    withdrawn: int = 0
+    reopened: int = 0
+    rerouted: int = 0
     task_ids: list[int] = field(default_factory=list)
 
 
@@ -84,11 +91,15 @@ def plan(
     now: datetime,
     episode_ids: Collection[int] | None = None,
 ) -> PlanSummary:
-    """Make the tasks the stored state calls for (all episodes, or only these), and move the
-    deadlines of tasks whose return police have since corrected."""
+    """Make the tasks the stored state calls for (all episodes, or only these), move the
+    deadlines of tasks whose return police have since corrected, and withdraw, reopen or
+    re-route tasks as their episodes' newest decisions say."""
     summary = PlanSummary()
     _corrections(session, rules, now, episode_ids, summary)
-    for episode, team in _needing_a_task(session, episode_ids):
+    followed = follow(session, now=now, episode_ids=episode_ids)
+    summary.withdrawn, summary.reopened = followed.withdrawn, followed.reopened
+    summary.rerouted = followed.rerouted
+    for episode, team in needing_a_task(session, episode_ids):
         try:
             with session.begin_nested():
                 _task_for(session, rules, episode, team, now, summary)
@@ -103,29 +114,6 @@ def plan_pass(database: Database, ruleset: Ruleset, *, now: datetime) -> PlanSum
         return plan(session, rules_of(ruleset), now=now)
 
 
-def _needing_a_task(
-    session: Session, episode_ids: Collection[int] | None
-) -> list[tuple[EpisodeRecord, str]]:
-    """Returned episodes with no task whose newest decision asks for an interview, with the
-    team it routes to, by return time (so merges happen in the order children returned)."""
-    newest = newest_decisions()
-    query = (
-        select(EpisodeRecord, DecisionRecord.team, DecisionRecord.body)
-        .join(newest, newest.c.episode_id == EpisodeRecord.id)
-        .join(DecisionRecord, DecisionRecord.id == newest.c.id)
-        .outerjoin(InterviewEpisode, InterviewEpisode.episode_id == EpisodeRecord.id)
-        .where(EpisodeRecord.returned_at.is_not(None), InterviewEpisode.id.is_(None))
-        .order_by(EpisodeRecord.returned_at, EpisodeRecord.id)
-    )
-    if episode_ids is not None:
-        query = query.where(EpisodeRecord.id.in_(list(episode_ids)))
-    return [
-        (episode, team)
-        for episode, team, body in session.execute(query)
-        if any(action.get("type") == RHI_ACTION for action in body.get("actions", []))
-    ]
-
-
 def _task_for(
     session: Session,
     rules: InterviewRules,
@@ -135,7 +123,7 @@ def _task_for(
     summary: PlanSummary,
 ) -> None:
     returned = episode.returned_at
-    assert returned is not None  # `_needing_a_task` asks for returned episodes only
+    assert returned is not None  # `needing_a_task` asks for returned episodes only
     open_task = (
         session.scalar(
             select(InterviewTask)
@@ -143,6 +131,7 @@ def _task_for(
                 InterviewTask.child_id == episode.child_id,
                 InterviewTask.status.in_(OPEN),
                 InterviewTask.returned_at <= episode.last_seen_at,
+                InterviewTask.due_at > now,  # an overdue interview stays overdue: never merged
             )
             .order_by(InterviewTask.returned_at.desc())
             .limit(1)
@@ -265,7 +254,7 @@ def get_or_raise(session: Session, task_id: int) -> InterviewTask:
         InterviewTask,
         task_id,
         options=[
-            selectinload(InterviewTask.episodes),
+            selectinload(InterviewTask.episodes).selectinload(InterviewEpisode.episode),
             selectinload(InterviewTask.disclosures),
             selectinload(InterviewTask.referrals),
         ],

@@ -35,6 +35,14 @@ STATUSES = {
     "offered": "Offered",
     "held": "Held",
     "declined": "Declined",
+    "withdrawn": "Withdrawn",
+}
+WITHDRAWN_WHY = {  # why a task was withdrawn (`triage.interviews.follow.why_not`)
+    "reclassified_absent": "The episode is now recorded as absent, not missing: no interview "
+    "is needed",
+    "another_authority": "The child was found to be another authority's: their home authority "
+    "offers the interview",
+    "no_longer_asked": "The newest decision on the episode no longer asks for an interview",
 }
 
 
