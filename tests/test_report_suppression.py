@@ -1,7 +1,7 @@
 """Small numbers in the version for sharing: every count under 5 is hidden, and enough other
 cells are hidden that no total gives one away. An attacker who knows the rule (a cell shown as
-"fewer than 5" is 0 to 4, a withheld cell at least 5) tries to work hidden cells out from the
-totals, and fails."""
+"fewer than 5" is 0 to 4, a withheld cell at least 5) and what is part of what (held at most
+offered, offered at most due) tries to work hidden cells out from the totals, and fails."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from triage.reports.figures import Counts
-from triage.reports.suppression import Hidden, Line, bounds, recoverable, suppress
+from triage.reports.suppression import AtMost, Hidden, Line, bounds, recoverable, suppress
 
 
 def grid(rows: Sequence[Sequence[int]]) -> tuple[dict[Hashable, int], list[Line]]:
@@ -36,16 +36,31 @@ def grid(rows: Sequence[Sequence[int]]) -> tuple[dict[Hashable, int], list[Line]
 
 
 def attack(
-    values: Mapping[Hashable, int], lines: Sequence[Line], hidden: Mapping[Hashable, Hidden]
+    values: Mapping[Hashable, int],
+    lines: Sequence[Line],
+    hidden: Mapping[Hashable, Hidden],
+    relations: Sequence[AtMost] = (),
 ) -> dict[Hashable, int]:
     """What a reader works out by hand: a line with one unknown left gives it by subtraction;
-    a line whose unknowns are all "fewer than 5" and add up to 0, or to 4 each, gives them all.
-    Repeated until nothing more comes out."""
+    a line whose unknowns are all "fewer than 5" and add up to 0, or to 4 each, gives them all;
+    a withheld part (at least 5) of a whole shown as 5 is 5. Repeated until nothing more comes
+    out."""
     known = {k: v for k, v in values.items() if k not in hidden}
     found: dict[Hashable, int] = {}
     progress = True
     while progress:
         progress = False
+        for relation in relations:
+            # A withheld part is at least 5 and at most its whole: a whole of 5 pins it.
+            (part,) = relation.parts if len(relation.parts) == 1 else (None,)
+            if (
+                part is not None
+                and part not in known
+                and hidden.get(part) is Hidden.SECONDARY
+                and known.get(relation.whole) == 5
+            ):
+                known[part] = found[part] = 5
+                progress = True
         for line in lines:
             unknown = [m for m in line.members if m not in known]
             if not unknown:
@@ -117,6 +132,25 @@ def test_a_small_total_is_hidden_and_protected_like_any_cell() -> None:
     assert recoverable(values, lines, hidden) == set()
 
 
+def choices(low: float, high: float) -> float:
+    return high - low + 1
+
+
+def assert_nothing_narrowed(
+    values: Mapping[Hashable, int],
+    lines: Sequence[Line],
+    hidden: Mapping[Hashable, Hidden],
+    relations: Sequence[AtMost] = (),
+) -> None:
+    """No hidden cell has fewer than 5 possible values, unless a reader would narrow it as far
+    with the whole table hidden (two "fewer than 5" under a withheld total are at least 1)."""
+    found = bounds(values, lines, hidden, relations)
+    whole = bounds(values, lines, {k: hidden.get(k, Hidden.SECONDARY) for k in values}, relations)
+    for key, (low, high) in found.items():
+        assert high - low >= 0.5, f"{key!r} is {low:.0f} exactly"
+        assert choices(low, high) >= min(5, choices(*whole[key])), f"{key!r}: {low}..{high}"
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_no_hidden_cell_of_a_random_table_can_be_worked_out(seed: int) -> None:
     draw = random.Random(seed)
@@ -129,7 +163,54 @@ def test_no_hidden_cell_of_a_random_table_can_be_worked_out(seed: int) -> None:
     hidden = suppress(values, lines)
     assert {k for k, v in values.items() if v < 5} <= set(hidden)
     assert attack(values, lines, hidden) == {}
-    assert recoverable(values, lines, hidden) == set()
+    assert_nothing_narrowed(values, lines, hidden)
+
+
+def funnel(rows: Sequence[Sequence[int]]) -> tuple[dict[Hashable, int], list[Line], list[AtMost]]:
+    """An interviews table: each row due, offered, held, successful (each part of the one
+    before), with its column totals."""
+    values, lines = grid(rows)
+    relations = [AtMost(((r, c + 1),), (r, c)) for r in [*range(len(rows)), "T"] for c in range(3)]
+    columns = [ln for ln in lines if ln.total[1] != "T"]
+    return {k: v for k, v in values.items() if k[1] != "T"}, columns, relations
+
+
+def test_a_withheld_part_of_a_whole_of_5_does_not_give_the_rest_of_its_column_away() -> None:
+    # The reviewer's table: South 5 due, all offered; East 20 due, 3 offered; North 30, 25.
+    values, lines, relations = funnel([[5, 5, 5, 5], [20, 3, 3, 3], [30, 25, 25, 25]])
+    # What the report hid when it knew only the totals: East's small counts and South's.
+    before = {(1, c): Hidden.PRIMARY for c in (1, 2, 3)} | {
+        (0, c): Hidden.SECONDARY for c in (1, 2, 3)
+    }
+    # South's offered is withheld (at least 5) and at most its 5 due: 5; East's is 33 - 25 - 5.
+    assert attack(values, lines, before, relations) == {(0, c): 5 for c in (1, 2, 3)} | {
+        (1, c): 3 for c in (1, 2, 3)
+    }
+    hidden = suppress(values, lines, relations)
+    assert attack(values, lines, hidden, relations) == {}
+    assert bounds(values, lines, hidden, relations)[1, 1] == (0, 4)
+    assert_nothing_narrowed(values, lines, hidden, relations)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_no_hidden_cell_of_a_random_interviews_table_can_be_worked_out(seed: int) -> None:
+    draw = random.Random(seed)
+    rows = []
+    for _row in range(draw.randint(2, 4)):
+        due = draw.choice([0, 2, 5, 6, 9, 20, 30, 55])
+        offered = draw.randint(max(0, due - 6), due)
+        held = draw.randint(max(0, offered - 6), offered)
+        rows.append([due, offered, held, draw.randint(max(0, held - 5), held)])
+    values, lines, relations = funnel(rows)
+    hidden = suppress(values, lines, relations)
+    assert {k for k, v in values.items() if v < 5} <= set(hidden)
+    assert attack(values, lines, hidden, relations) == {}
+    assert_nothing_narrowed(values, lines, hidden, relations)
+
+
+def test_parts_more_than_their_whole_are_refused() -> None:
+    with pytest.raises(ValueError, match="more than it"):
+        suppress({"held": 6, "offered": 5}, [], [AtMost(("held",), "offered")])
 
 
 def test_lines_that_do_not_add_up_are_refused() -> None:

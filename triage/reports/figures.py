@@ -2,8 +2,9 @@
 full (inside the service) or for sharing (small numbers suppressed, so that no total gives a
 hidden cell away).
 
-A `Counts` holds every count of a report under a key, and every line (a total and the counts
-that add up to it) that a reader could use to work one out. The same key used in two tables is
+A `Counts` holds every count of a report under a key, every line (a total and the counts that
+add up to it) and every part of a whole (counts at most another: held at most offered) that a
+reader could use to work one out. The same key used in two tables is
 the same count: hidden in one, it is hidden in both.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from triage.reports.months import Month
-from triage.reports.suppression import THRESHOLD, Hidden, Line, suppress
+from triage.reports.suppression import THRESHOLD, AtMost, Hidden, Line, suppress
 
 FEWER = f"fewer than {THRESHOLD}"
 WITHHELD = "withheld"  # secondary suppression: hidden so the totals do not reveal a small cell
@@ -53,6 +54,7 @@ class FigureTable:
 class Counts:
     values: dict[Hashable, int] = field(default_factory=dict)
     lines: list[Line] = field(default_factory=list)
+    relations: list[AtMost] = field(default_factory=list)
 
     def put(self, key: Hashable, value: int) -> None:
         self.values[key] = int(value)
@@ -60,8 +62,12 @@ class Counts:
     def line(self, total: Hashable, parts: Sequence[Hashable]) -> None:
         self.lines.append(Line(total, tuple(parts)))
 
+    def at_most(self, parts: Sequence[Hashable], whole: Hashable) -> None:
+        """`parts` together count at most `whole` (each counts some of what it counts)."""
+        self.relations.append(AtMost(tuple(parts), whole))
+
     def shown(self, *, for_sharing: bool) -> Shown:
-        hidden = suppress(self.values, self.lines) if for_sharing else {}
+        hidden = suppress(self.values, self.lines, self.relations) if for_sharing else {}
         return Shown(self.values, hidden)
 
 
