@@ -10,11 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from conftest import FrozenClock
 from factories import changed, notification
 from triage.intake.loader import ingest
-from triage.interviews.tables import InterviewReferral, InterviewTask
+from triage.interviews.tables import InterviewEpisode, InterviewReferral, InterviewTask
 from triage.notification.reader import RawRecord
 from triage.reports.episodes import OTHER_AUTHORITIES
 from triage.reports.monthly import MonthlyReport, build
@@ -223,9 +224,21 @@ def test_return_home_interviews_are_counted_by_team_with_the_success_rate_by_mon
     the_city(database, vetter, clock)
     back = uk("2026-06-10T12:00").astimezone(UTC)
     hour = timedelta(hours=1)
+    # One episode for each task, back 6 hours after the child was last seen: 5 in June, 2 in May.
+    clock.now = datetime(2026, 8, 1, tzinfo=UTC)
+    r = person("R", "Rae", "2012-01-02")
+    for k, seen in enumerate(["2026-06-10T06:00"] * 5 + ["2026-05-10T06:00"] * 2):
+        put(database, vetter, clock, f"R-{k}", seen, r)
     with database.transaction() as session:
         child = session.query(EpisodeRecord).filter_by(police_reference="A-1").one().child_id
         user = session.query(UserRecord).filter_by(username="told").one().id
+        episodes = iter(
+            session.scalars(
+                select(EpisodeRecord.id)
+                .where(EpisodeRecord.police_reference.like("R-%"))
+                .order_by(EpisodeRecord.police_reference)
+            ).all()
+        )
 
         def task(team: str, returned: datetime, referrals: tuple[str, ...] = (), **o: Any) -> None:
             t = InterviewTask(
@@ -237,6 +250,15 @@ def test_return_home_interviews_are_counted_by_team_with_the_success_rate_by_mon
                 **{"status": "open", **o},
             )
             session.add(t)
+            session.add(
+                InterviewEpisode(
+                    task=t,
+                    episode_id=next(episodes),
+                    returned_at=returned,
+                    added_at=returned,
+                    merged=False,
+                )
+            )
             session.flush()
             for kind in referrals:
                 session.add(

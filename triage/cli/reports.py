@@ -34,7 +34,7 @@ def monthly(
     from triage.reports import outputs
     from triage.reports.monthly import build
     from triage.reports.months import Month
-    from triage.reports.service import area_teams
+    from triage.reports.service import area_teams, due_hours
     from triage.rules.catalogue import load_ruleset
 
     try:
@@ -42,13 +42,14 @@ def monthly(
     except TriageError as exc:
         raise fail(f"--{exc}") from None
     try:
-        areas = area_teams(load_ruleset(get_settings().rules_dir).teams)
+        ruleset = load_ruleset(get_settings().rules_dir)
+        areas, hours = area_teams(ruleset.teams), due_hours(ruleset)
     except TriageError as exc:
         raise fail(str(exc)) from None
     database = open_database()
     try:
         with database.reading() as session:
-            report = build(session, chosen, areas=areas, for_sharing=for_sharing)
+            report = build(session, chosen, areas=areas, for_sharing=for_sharing, due_hours=hours)
     finally:
         database.dispose()
     written = outputs.write(report, out)

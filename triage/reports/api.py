@@ -47,6 +47,7 @@ def monthly_report(
         Month.parse(month),
         viewer=user,
         areas=reports.area_teams(svc.vetter.rulebook.current.teams),
+        due_hours=reports.due_hours(svc.vetter.rulebook.current),
         for_sharing=for_sharing,
         now=svc.clock(),
     )

@@ -1,14 +1,20 @@
 """The return home interviews part of the monthly report, read from the interview tasks
-(`triage.interviews.tables`).
+(`triage.interviews.tables`) and the returns of the episodes each covers (`interview_episodes`).
 
-A task belongs to the month its child returned in (UK time) and to the team it was set for.
-Its outcome is what the missing support workers have recorded since (an interview held on the
-2nd for a return on the 30th counts for the month of the return):
+A task belongs to the month of the *first* return it covers (UK time), as known at the
+report's moment: each episode's return as police had sent it by then (the versions sent before
+the month's end). So a later merge (a child missing again, whose next episode joins the task)
+or a correction police send after the month's end changes neither the month a task counts in
+nor its 72 hours: June run again in August gives June's figures. A task counts for the team it
+was set for. Its outcome is what the missing support workers have recorded since (an
+interview held on the 2nd for a return on the 30th counts for the month of the return); that
+is the one part of a past month that can still grow.
 - *due*: every task (each returned episode the rules say needs an interview; a child who
-  went missing again before it makes one interview for both, counted once, in the month and
-  against the 72 hours of the later return);
+  went missing again before it makes one interview for both, counted once);
 - *offered*: an offer, an interview or a refusal recorded; *within 72 hours*: the first of
-  them by the task's due time (72 hours after the return police reported);
+  them no later than `rhi_due_hours` (72) after the first return the task covers. The task's
+  own due time is not used: a merge moves it to the later return, which would count an
+  interview late for the first return as on time;
 - *held* and *held within 72 hours* likewise; *successful*: held and recorded as successful
   (a meaningful face-to-face or telephone conversation about the episode: the reports'
   definition); *declined*; *referrals arising*: referrals the interviews led to.
@@ -21,16 +27,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from triage.interviews.tables import InterviewReferral, InterviewTask
+from triage.interviews.tables import InterviewEpisode, InterviewReferral, InterviewTask
 from triage.interviews.vocabulary import REFERRALS
 from triage.reports.episodes import area_of
 from triage.reports.figures import Counts, Figure, FigureTable, Shown, TrendPoint
 from triage.reports.months import Month
+from triage.store.tables import NotificationVersion
 
 COLUMNS = (
     ("due", "Interviews due"),
@@ -41,6 +48,16 @@ COLUMNS = (
     ("successful", "Successful"),
     ("declined", "Declined"),
     ("referrals", "Referrals arising"),
+)
+# What a reader knows without being told: each count is part of another (a part, its whole).
+PARTS = (
+    ("offered", "due"),
+    ("offered_72h", "offered"),
+    ("held", "offered"),
+    ("held_72h", "held"),
+    ("held_72h", "offered_72h"),
+    ("successful", "held"),
+    ("declined", "offered"),
 )
 TREND_HEADINGS = ("Interviews offered", "Successful", "Success rate")
 
@@ -59,34 +76,66 @@ class TaskFact:
     referrals: tuple[str, ...]  # kinds, one per referral
 
 
-def read(session: Session, *, window: list[Month], known_at: datetime) -> list[TaskFact]:
-    """Every task whose child returned in the window."""
-    tasks = session.scalars(
-        select(InterviewTask)
-        .where(InterviewTask.returned_at >= window[0].start, InterviewTask.returned_at < known_at)
-        .order_by(InterviewTask.id)
+def first_returns(session: Session, *, since: datetime, known_at: datetime) -> dict[int, datetime]:
+    """Each task's first return as known at `known_at` (the newest version of each of its
+    episodes sent before then), for the tasks whose first return is in [`since`, `known_at`)."""
+    known = (
+        select(
+            NotificationVersion.episode_id,
+            NotificationVersion.returned_at,
+            func.row_number()
+            .over(
+                partition_by=NotificationVersion.episode_id,
+                order_by=(NotificationVersion.sent_at.desc(), NotificationVersion.version.desc()),
+            )
+            .label("place"),
+        )
+        .where(NotificationVersion.sent_at < known_at)
+        .subquery("known")
+    )
+    first = func.min(known.c.returned_at)
+    rows = session.execute(
+        select(InterviewEpisode.task_id, first)
+        .join(known, known.c.episode_id == InterviewEpisode.episode_id)
+        .where(known.c.place == 1, known.c.returned_at.is_not(None))
+        .group_by(InterviewEpisode.task_id)
+        .having(first >= since, first < known_at)
+        .order_by(InterviewEpisode.task_id)
     ).all()
+    return {task_id: returned for task_id, returned in rows}
+
+
+def read(
+    session: Session, *, window: list[Month], known_at: datetime, due_after: timedelta
+) -> list[TaskFact]:
+    """Every task whose first return, as known at `known_at`, is in the window; "within 72
+    hours" is within `due_after` of that return."""
+    returns = first_returns(session, since=window[0].start, known_at=known_at)
+    ids = list(returns)
+    tasks: list[InterviewTask] = []
     referrals: dict[int, list[str]] = defaultdict(list)
-    ids = [t.id for t in tasks]
     for k in range(0, len(ids), 900):
+        chunk = ids[k : k + 900]
+        tasks.extend(session.scalars(select(InterviewTask).where(InterviewTask.id.in_(chunk))))
         for task_id, kind in session.execute(
             select(InterviewReferral.task_id, InterviewReferral.kind)
-            .where(InterviewReferral.task_id.in_(ids[k : k + 900]))
+            .where(InterviewReferral.task_id.in_(chunk))
             .order_by(InterviewReferral.id)
         ):
             referrals[task_id].append(kind)
     facts = []
-    for t in tasks:
+    for t in sorted(tasks, key=lambda task: task.id):
+        due = returns[t.id] + due_after
         first = min((m for m in (t.offered_at, t.held_at, t.declined_at) if m), default=None)
         facts.append(
             TaskFact(
                 task_id=t.id,
                 team=area_of(t.team),
-                month=Month.of(t.returned_at),
+                month=Month.of(returns[t.id]),
                 offered=first is not None,
-                offered_72h=first is not None and first <= t.due_at,
+                offered_72h=first is not None and first <= due,
                 held=t.held_at is not None,
-                held_72h=t.held_at is not None and t.held_at <= t.due_at,
+                held_72h=t.held_at is not None and t.held_at <= due,
                 successful=t.held_at is not None and bool(t.successful),
                 declined=t.declined_at is not None,
                 referrals=tuple(referrals[t.id]),
@@ -136,6 +185,9 @@ def add_counts(
     for column, value in _tally(this).items():
         counts.put(("rhi", "all", column), value)
         counts.line(("rhi", "all", column), [("rhi", team, column) for team in rows])
+    for team in [*rows, "all"]:
+        for part, whole in PARTS:
+            counts.at_most([("rhi", team, part)], ("rhi", team, whole))
     kinds: dict[str, int] = defaultdict(int)
     for fact in this:
         for kind in fact.referrals:
@@ -153,6 +205,9 @@ def add_counts(
         parts = [month_key(m, month, column) for m in window]
         counts.put(("rhi_year", column), sum(counts.values[p] for p in parts))
         counts.line(("rhi_year", column), parts)
+    for m in window:
+        counts.at_most([month_key(m, month, "successful")], month_key(m, month, "offered"))
+    counts.at_most([("rhi_year", "successful")], ("rhi_year", "offered"))
     return rows
 
 
@@ -166,9 +221,10 @@ def tables(shown: Shown, *, teams: list[str]) -> list[FigureTable]:
             (label, tuple(shown.count(("rhi", key, c)) for c, _h in COLUMNS))
             for label, key in [*((t, t) for t in teams), ("All", "all")]
         ),
-        note="Interviews for children who returned in the month, with every outcome recorded "
-        "since; one interview for a child who went missing again before it counts once. Within "
-        "72 hours: of the return police reported.",
+        note="Interviews for children who returned in the month (the first return an "
+        "interview covers, as police had reported it by the month's end), with every outcome "
+        "recorded since; one interview for a child who went missing again before it counts "
+        "once. Within 72 hours: of that first return.",
     )
     kinds = [k[1] for k in shown.values if isinstance(k, tuple) and k[0] == "referral"]
     referrals = FigureTable(

@@ -2,7 +2,9 @@
 looked-after status, month by month over a year, and the return home interviews.
 
 Everything is counted from the database as it was known at the month's end (see
-`triage.reports.episodes`), so a report run again later gives the same figures. An episode
+`triage.reports.episodes`, and `triage.reports.interviews` for the month and 72 hours of each
+interview), so a report run again later gives the same figures; only the interviews' outcomes
+(recorded since, for the month's returns) can still grow. An episode
 belongs to the month its child was last seen in (UK time); a child belongs to the area and
 looked-after status of their latest episode in the month.
 """
@@ -12,11 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.interviews.service import InterviewRules
 from triage.notification.vocabulary import Classification
 from triage.reports import interviews as rhi
 from triage.reports.episodes import (
@@ -30,6 +33,7 @@ from triage.reports.months import Month
 from triage.store.tables import NotificationVersion
 
 MONTHS = 12
+DUE_HOURS = InterviewRules().due_hours  # `rhi_due_hours` when the rules do not say
 LOOKED_AFTER, NOT_LOOKED_AFTER = "Looked after", "Not looked after"
 ALL = "All"
 
@@ -42,6 +46,16 @@ EPISODE_COLUMNS = (
     ("reclassified", "Reclassified as missing"),
     ("repeat_month", "Children with 2 or more episodes in the month"),
     ("repeat_year", "Children with 2 or more episodes in 12 months"),
+)
+
+# What a reader knows without being told, in every row: (parts, the whole they are at most).
+# A child counts in the row of their latest episode, so a row's children are at most its
+# episodes; those with two or more episodes in the month are among those in 12 months.
+EPISODE_PARTS = (
+    (("children",), "episodes"),
+    (("reclassified",), "episodes"),
+    (("repeat_year",), "children"),
+    (("repeat_month",), "repeat_year"),
 )
 
 
@@ -61,10 +75,17 @@ class MonthlyReport:
 
 
 def build(
-    session: Session, month: Month, *, areas: Sequence[str], for_sharing: bool
+    session: Session,
+    month: Month,
+    *,
+    areas: Sequence[str],
+    for_sharing: bool,
+    due_hours: float = DUE_HOURS,
 ) -> MonthlyReport:
     """The report for `month`: `areas` are the area teams in the order to show them (the
-    routing table's teams); other routes found in the data follow them."""
+    routing table's teams); other routes found in the data follow them. An interview is within
+    72 hours when it is within `due_hours` (the rules' `rhi_due_hours`) of the first return it
+    covers."""
     known_at = month.end
     averaged = _months_with_data(session, month.last(MONTHS), known_at)
     window = month.last(max(averaged, 1))  # a store that began mid-year: the months it has
@@ -79,7 +100,9 @@ def build(
     counts = Counts()
     _episode_counts(counts, this, facts, rows)
     _trend_counts(counts, window, by_month, month)
-    interviews = rhi.read(session, window=window, known_at=known_at)
+    interviews = rhi.read(
+        session, window=window, known_at=known_at, due_after=timedelta(hours=due_hours)
+    )
     teams = rhi.add_counts(counts, interviews, month=month, window=window, areas=areas)
     shown = counts.shown(for_sharing=for_sharing)
     tables = [
@@ -160,13 +183,20 @@ def _episode_counts(
             counts.line(
                 (group, label, "episodes"), [(group, label, "missing"), (group, label, "absent")]
             )
+            for parts, whole in EPISODE_PARTS:
+                counts.at_most([(group, label, p) for p in parts], (group, label, whole))
         for column, _heading in EPISODE_COLUMNS:
             counts.line(("all", column), [(group, label, column) for label in labels])
     for column, _heading in EPISODE_COLUMNS:
         counts.put(("all", column), sum(counts.values[("lac", r, column)] for r in groups["lac"]))
     counts.line(("all", "episodes"), [("all", "missing"), ("all", "absent")])
+    for parts, whole in EPISODE_PARTS:
+        counts.at_most([("all", p) for p in parts], ("all", whole))
+    # Each child with two or more episodes in the month has at least one more episode.
+    counts.at_most([("all", "children"), ("all", "repeat_month")], ("all", "episodes"))
     told = [f for f in this if f.placed_by_other_authority and f.home_authority_told]
     counts.put(("told", "episodes"), len(told))
+    counts.at_most([("told", "episodes")], ("area", OTHER_AUTHORITIES, "episodes"))
 
 
 def month_key(month: Month, this: Month, column: str) -> Hashable:
@@ -188,6 +218,9 @@ def _trend_counts(
         parts = [month_key(m, this, column) for m in window]
         counts.put(("year", column), sum(counts.values[p] for p in parts))
         counts.line(("year", column), parts)
+    for month in window:
+        counts.at_most([month_key(month, this, "children")], month_key(month, this, "episodes"))
+    counts.at_most([("year", "children")], ("year", "episodes"))
 
 
 def _months_with_data(session: Session, window: list[Month], known_at: datetime) -> int:

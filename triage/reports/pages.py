@@ -53,6 +53,7 @@ def monthly_page(
         chosen,
         viewer=user,
         areas=reports.area_teams(svc.vetter.rulebook.current.teams),
+        due_hours=reports.due_hours(svc.vetter.rulebook.current),
         for_sharing=for_sharing,
         now=now,
     )

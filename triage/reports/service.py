@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from triage.accounts.roles import Role
 from triage.audit.service import Actor, record
-from triage.reports.monthly import MonthlyReport, build
+from triage.interviews.service import rules_of
+from triage.reports.monthly import DUE_HOURS, MonthlyReport, build
 from triage.reports.months import Month
+from triage.rules.catalogue import Ruleset
 from triage.store.tables import EpisodeRecord, UserRecord
 
 READERS = frozenset({Role.PANEL_CHAIR, Role.SENIOR_MANAGER, Role.ANALYST, Role.ADMIN})
@@ -26,6 +28,11 @@ ALWAYS_FOR_SHARING = frozenset({Role.ANALYST})
 def area_teams(teams: dict[str, str]) -> list[str]:
     """The routing table's teams (postcode district -> team), each once, in its order."""
     return list(dict.fromkeys(teams.values()))
+
+
+def due_hours(ruleset: Ruleset) -> float:
+    """The hours an interview is due in after a return (`rhi_due_hours`)."""
+    return rules_of(ruleset).due_hours
 
 
 def default_month(session: Session, *, now: datetime) -> Month:
@@ -44,11 +51,12 @@ def monthly_for(
     areas: Sequence[str],
     for_sharing: bool,
     now: datetime,
+    due_hours: float = DUE_HOURS,
 ) -> MonthlyReport:
     """The report `viewer` may read for `month` (the version for sharing if they asked, and
     always for an analyst), audited."""
     sharing = for_sharing or Role(viewer.role) in ALWAYS_FOR_SHARING
-    report = build(session, month, areas=areas, for_sharing=sharing)
+    report = build(session, month, areas=areas, for_sharing=sharing, due_hours=due_hours)
     record(
         session,
         Actor.of(viewer),
