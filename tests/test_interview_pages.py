@@ -4,13 +4,47 @@ error summary; and the child's page shows the interview to caseworkers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from factories import notification
 from test_api import submit
 from test_pages import _csrf, _sign_in
+from triage.store import Database
 
 H = dict[str, dict[str, str]]
+
+
+@contextmanager
+def statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements run on the database meanwhile."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", note)
+
+
+def returns(client: TestClient, headers: H, children: range) -> None:
+    """Each child returns once; the service's pass makes their interview tasks."""
+    for n in children:
+        child = {
+            "police_person_id": f"WMP-P-6{n:02d}",
+            "given_name": ["Amy", "Bea", "Cara", "Dee", "Eve", "Fay", "Gail"][n % 7],
+            "family_name": f"Test{'abcdefghijklmnopqrstuvwxyz'[n % 26]}{n // 26}",
+            "date_of_birth": f"2011-0{1 + n % 9}-{10 + n % 19}",
+        }
+        submit(client, headers, notification(reference=f"RHI-N-{n}", child=child))
+    client.app.state.revet.run_once()  # type: ignore[attr-defined]
 
 
 def seeded(client: TestClient, headers: H) -> int:
@@ -110,3 +144,89 @@ def test_a_carer_holding_the_interview_is_refused_naming_the_question(
 def test_a_caseworker_cannot_open_the_worklist(client: TestClient, headers: H) -> None:
     _sign_in(client, "sam")
     assert client.get("/interviews").status_code == 403
+
+
+def test_the_worklist_and_the_task_list_take_as_many_queries_for_many_tasks_as_for_one(
+    client: TestClient, headers: H, database: Database
+) -> None:
+    _sign_in(client, "dana")
+    returns(client, headers, range(1))
+    api = "/api/v1/interviews/tasks?team=South"
+    counted, text = [], ""
+    for more in (range(1, 2), range(2, 7), range(0)):  # one task, then two, then seven
+        with statements(database) as page:
+            text = client.get("/interviews?team=South").text
+        with statements(database) as listed:
+            answer = client.get(api, headers=headers["missing_support_worker"]).json()
+        counted.append((len(page), len(listed), answer["total"]))
+        returns(client, headers, more)
+    assert [c[2] for c in counted] == [1, 2, 7], counted
+    assert "Gail Testg0" in text
+    assert len({c[:2] for c in counted}) == 1, counted  # never a query a row
+
+
+def test_a_worklist_section_shows_its_first_rows_and_pages_the_rest(
+    client: TestClient, headers: H
+) -> None:
+    from triage.interviews import worklist
+
+    returns(client, headers, range(worklist.SECTION_LIMIT + 2))
+    _sign_in(client, "dana")
+    page = client.get("/interviews?team=South")
+    work = page.context["work"]  # type: ignore[attr-defined]
+    assert len(work.unallocated) == worklist.SECTION_LIMIT
+    assert work.totals["unallocated"] == worklist.SECTION_LIMIT + 2
+    assert "See all 27" in page.text and "show=unallocated" in page.text
+    second = client.get("/interviews?team=South&show=unallocated&page=2")
+    assert len(second.context["section"]["rows"]) == 2  # type: ignore[attr-defined]
+    assert 'aria-current="page"' in second.text and "Back to the whole worklist" in second.text
+
+
+def test_a_withdrawn_interview_says_why_on_its_page_and_leaves_the_worklist(
+    client: TestClient, headers: H
+) -> None:
+    at_home = {"legal_status": "none", "placement_type": None, "placement_postcode": None}
+    payload = notification(
+        reference="RHI-W-1", police_risk_grade="low", child=at_home, episode={"indicators": []}
+    )
+    submit(client, headers, payload)
+    client.app.state.revet.run_once()  # type: ignore[attr-defined]
+    absent = {**payload, "police_classification": "absent", "sent_at": "2026-03-15T08:00:00Z"}
+    submit(client, headers, absent)
+    client.app.state.revet.run_once()  # type: ignore[attr-defined]
+    (task,) = client.get(
+        "/api/v1/interviews/tasks", headers=headers["missing_support_worker"]
+    ).json()["items"]
+    assert task["status"] == "withdrawn" and task["overdue"] is False
+    _sign_in(client, "dana")
+    page = client.get(f"/interviews/{task['task_id']}")
+    assert "Withdrawn" in page.text and "now recorded as absent, not missing" in page.text
+    assert "Record what happened" not in page.text and "Allocate to me" not in page.text
+    team = client.get(f"/interviews?team={task['team']}")
+    assert team.context["work"].totals["unallocated"] == 0  # type: ignore[attr-defined]
+
+
+def test_a_refused_form_with_where_the_child_was_is_shown_again_never_put_in_a_cookie(
+    client: TestClient, headers: H
+) -> None:
+    task_id = seeded(client, headers)
+    _sign_in(client, "dana")
+    token = _csrf(client, f"/interviews/{task_id}")
+    refused = client.post(
+        f"/interviews/{task_id}/outcome",
+        data={
+            "csrf_token": token,
+            "offered_at": "2026-03-15T07:00",
+            "offered_how": "in_person",
+            "outcome": "held",
+            "held_at": "2026-03-15T08:00",
+            "held_how": "telephone",
+            "interviewer_is_carer": "no",
+            "interviewer_is_social_worker": "no",
+            "whereabouts": "A flat on Moor Street with two older men",
+        },
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422 and "There is a problem" in refused.text
+    assert "A flat on Moor Street" in refused.text  # kept in the form as typed
+    assert "set-cookie" not in refused.headers or "triage_form" not in refused.headers["set-cookie"]

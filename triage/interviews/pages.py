@@ -12,14 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from triage.accounts.roles import Role
 from triage.errors import Conflict, FieldError, Refused
 from triage.http import flash
-from triage.http.deps import RecordId, SessionDep, services
-from triage.http.pages import Form, page_roles, render, see_other, words
-from triage.interviews import outcomes, service, vocabulary, worklist
+from triage.http.deps import PageNumber, RecordId, SessionDep, services
+from triage.http.pages import PER_PAGE, Form, page_roles, paged, render, see_other, words
+from triage.interviews import follow, outcomes, service, vocabulary, worklist
 from triage.interviews.requests import DeclineRequest, HeldRequest, OfferRequest, ReferralRequest
 from triage.interviews.tables import InterviewTask
 from triage.notification.vocabulary import Indicator
@@ -49,13 +50,42 @@ def _teams(request: Request, session: Any) -> list[str]:
     return sorted(set(known) | set(worklist.teams_with_tasks(session)))
 
 
+FREE_TEXT = ("whereabouts", "police_intelligence_reference")  # never in the flash cookie
+SECTION_TITLES = {
+    "overdue": "Overdue",
+    "due_today": "Due today",
+    "due_soon": "Due soon",
+    "later": "Due later",
+    "unallocated": "Unallocated",
+}
+
+
 @router.get("/interviews")
 def worklist_page(
-    request: Request, session: SessionDep, user: WorkerUser, team: str = ""
+    request: Request,
+    session: SessionDep,
+    user: WorkerUser,
+    team: str = "",
+    show: str = "",
+    page: PageNumber = 1,
 ) -> HTMLResponse:
+    """The team's worklist, each section's first rows; `show` names one section to page
+    through whole."""
     now = services(request).clock()
     teams = _teams(request, session)
     chosen = team if team in teams else (service.team_of(session, user) or teams[0])
+    section: dict[str, Any] = {}
+    if show in worklist.SECTIONS:
+        rows, total = worklist.page(
+            session,
+            _rules(request),
+            now=now,
+            team=chosen,
+            due=show,
+            offset=(page - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
+        section = {"show": show, "rows": rows, **paged(total, page, team=chosen, show=show)}
     return render(
         request,
         "interviews.html",
@@ -66,6 +96,8 @@ def worklist_page(
         counts=worklist.open_counts(session),
         work=worklist.worklist(session, _rules(request), team=chosen, now=now),
         statuses=vocabulary.STATUSES,
+        titles=SECTION_TITLES,
+        section=section,
     )
 
 
@@ -77,34 +109,40 @@ def task_page(
     task = service.open_for(session, task_id, viewer=user, now=now)
     refused = flash.taken(request)
     if refused is None:
-        return _task(request, user, task, now, done=DONE.get(done))
+        return _task(request, session, user, task, now, done=DONE.get(done))
     values: dict[str, Any] = {**refused.values, **refused.lists}
-    page = _task(request, user, task, now, errors=refused.errors, values=values)
+    page = _task(request, session, user, task, now, errors=refused.errors, values=values)
     return flash.forget(request, page)
 
 
 def _refused(
     request: Request,
+    session: Session,
     user: UserRecord,
     task: InterviewTask,
     now: datetime,
     errors: list[FieldError],
     values: dict[str, Any],
 ) -> Response:
-    """Post/redirect/get: back to the task's page with the form as sent and its errors (or,
-    for a form too big to carry, the page at once)."""
+    """Post/redirect/get: back to the task's page with the form as sent and its errors; a
+    form with free text in it (where the child was: the cookie is signed, not encrypted), or
+    too big to carry, is shown again at once instead."""
     kept = flash.Refused(
         errors,
         {k: v for k, v in values.items() if isinstance(v, str)},
         {k: v for k, v in values.items() if isinstance(v, list)},
     )
-    return flash.redirect(request, f"/interviews/{task.id}", kept) or _task(
-        request, user, task, now, errors=errors, values=values, status_code=422
+    carried = None
+    if not any(values.get(name) for name in FREE_TEXT):
+        carried = flash.redirect(request, f"/interviews/{task.id}", kept)
+    return carried or _task(
+        request, session, user, task, now, errors=errors, values=values, status_code=422
     )
 
 
 def _task(
     request: Request,
+    session: Session,
     user: UserRecord,
     task: InterviewTask,
     now: datetime,
@@ -138,7 +176,16 @@ def _task(
         referrals=vocabulary.REFERRALS,
         statuses=vocabulary.STATUSES,
         overdue=task.status in service.OPEN and task.due_at < now,
+        withdrawn_why=_withdrawn_why(session, task),
     )
+
+
+def _withdrawn_why(session: Session, task: InterviewTask) -> str | None:
+    """Why a withdrawn task was withdrawn, in words (None for any other)."""
+    if task.status != follow.WITHDRAWN:
+        return None
+    why = follow.withdrawn_why(session, task.id) or "no_longer_asked"
+    return vocabulary.WITHDRAWN_WHY.get(why, vocabulary.WITHDRAWN_WHY["no_longer_asked"])
 
 
 @router.post("/interviews/{task_id}/allocation")
@@ -217,10 +264,10 @@ def record_outcome(
         else:
             raise Refused("outcome", "choose what happened: offered, declined or held")
     except ValidationError as exc:
-        return _refused(request, user, task, now, _errors(exc), values)
+        return _refused(request, session, user, task, now, _errors(exc), values)
     except (Refused, Conflict) as exc:
         problems = exc.field_errors or [FieldError("outcome", str(exc))]
-        return _refused(request, user, task, now, problems, values)
+        return _refused(request, session, user, task, now, problems, values)
     return see_other(f"/interviews/{task_id}?done={outcome}")
 
 
@@ -244,8 +291,8 @@ def add_referral(
     try:
         outcomes.add_referral(session, task_id, ReferralRequest(**values), user=user, now=now)
     except ValidationError as exc:
-        return _refused(request, user, task, now, _errors(exc), dict(values))
+        return _refused(request, session, user, task, now, _errors(exc), dict(values))
     except (Refused, Conflict) as exc:
         problems = exc.field_errors or [FieldError("kind", str(exc))]
-        return _refused(request, user, task, now, problems, dict(values))
+        return _refused(request, session, user, task, now, problems, dict(values))
     return see_other(f"/interviews/{task_id}?done=referral")

@@ -1,6 +1,8 @@
 """A team's worklist: open interview tasks by when they are due (overdue, due today, due
-soon, later) and those nobody has taken; and the filtered, paged list the API gives. A
-worker's "today" is a UK day. Reading only: nothing here writes."""
+soon, later) and those nobody has taken, each section capped (its full count kept, and a
+section paged on its own); and the filtered, paged list the API gives. Every list loads each
+task's child, episodes and worker with it (never one query a row). A worker's "today" is a
+UK day. Reading only: nothing here writes."""
 
 from __future__ import annotations
 
@@ -8,15 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from triage.interviews.service import OPEN, UK, InterviewRules
-from triage.interviews.tables import InterviewTask
+from triage.interviews.tables import InterviewEpisode, InterviewTask
 from triage.store import count
 
-Due = str  # "overdue" | "due_today" | "due_soon" | "unallocated"
+Due = str  # "overdue" | "due_today" | "due_soon" | "later" | "unallocated"
 DUE_FILTERS = ("overdue", "due_today", "due_soon", "unallocated")
+SECTIONS = ("overdue", "due_today", "due_soon", "later", "unallocated")
+SECTION_LIMIT = 25  # rows a worklist section shows; the rest are a page of their own
+LOADED = (  # what a listed task shows, loaded with the page (one query per relation)
+    selectinload(InterviewTask.child),
+    selectinload(InterviewTask.episodes).selectinload(InterviewEpisode.episode),
+    selectinload(InterviewTask.allocated_to),
+)
+
+
+def _soon(now: datetime, rules: InterviewRules) -> datetime:
+    return max(end_of_today(now), now + timedelta(hours=rules.due_soon_hours))
 
 
 def end_of_today(now: datetime) -> datetime:
@@ -48,8 +61,10 @@ def _filtered(
     elif due == "due_today":
         query = query.where(InterviewTask.due_at >= now, InterviewTask.due_at < end_of_today(now))
     elif due == "due_soon":
-        soon = max(end_of_today(now), now + timedelta(hours=rules.due_soon_hours))
+        soon = _soon(now, rules)
         query = query.where(InterviewTask.due_at >= end_of_today(now), InterviewTask.due_at < soon)
+    elif due == "later":
+        query = query.where(InterviewTask.due_at >= _soon(now, rules))
     elif due == "unallocated":
         query = query.where(InterviewTask.allocated_to_id.is_(None))
     return query
@@ -78,9 +93,7 @@ def page(
         rules=rules,
     )
     rows = session.scalars(
-        query.options(
-            selectinload(InterviewTask.episodes), selectinload(InterviewTask.allocated_to)
-        )
+        query.options(*LOADED)
         .order_by(InterviewTask.due_at, InterviewTask.id)
         .offset(offset)
         .limit(limit)
@@ -90,7 +103,8 @@ def page(
 
 @dataclass(frozen=True)
 class Worklist:
-    """A team's open tasks by when they are due, and those nobody has taken."""
+    """A team's open tasks by when they are due, and those nobody has taken: each section's
+    first `SECTION_LIMIT` rows, soonest due first, and its full count in `totals`."""
 
     team: str
     overdue: list[InterviewTask]
@@ -98,29 +112,41 @@ class Worklist:
     due_soon: list[InterviewTask]
     later: list[InterviewTask]
     unallocated: list[InterviewTask]
+    totals: dict[str, int]
 
 
-def worklist(session: Session, rules: InterviewRules, *, team: str, now: datetime) -> Worklist:
-    """The team's worklist as of `now` (every open task appears under when it is due)."""
-    tasks, _ = page(session, rules, now=now, team=team, due="unallocated", limit=10_000)
-    everything = list(
-        session.scalars(
-            select(InterviewTask)
-            .options(selectinload(InterviewTask.episodes), selectinload(InterviewTask.allocated_to))
-            .where(InterviewTask.team == team, InterviewTask.status.in_(OPEN))
-            .order_by(InterviewTask.due_at, InterviewTask.id)
+def totals(session: Session, rules: InterviewRules, *, team: str, now: datetime) -> dict[str, int]:
+    """How many of the team's open tasks each section holds (one query)."""
+    today, soon = end_of_today(now), _soon(now, rules)
+    due = InterviewTask.due_at
+    conditions = {
+        "overdue": due < now,
+        "due_today": (due >= now) & (due < today),
+        "due_soon": (due >= today) & (due < soon),
+        "later": due >= soon,
+        "unallocated": InterviewTask.allocated_to_id.is_(None),
+    }
+    row = session.execute(
+        select(*(func.sum(case((c, 1), else_=0)) for c in conditions.values())).where(
+            InterviewTask.team == team, InterviewTask.status.in_(OPEN)
         )
-    )
-    today = end_of_today(now)
-    soon = max(today, now + timedelta(hours=rules.due_soon_hours))
-    return Worklist(
-        team=team,
-        overdue=[t for t in everything if t.due_at < now],
-        due_today=[t for t in everything if now <= t.due_at < today],
-        due_soon=[t for t in everything if today <= t.due_at < soon],
-        later=[t for t in everything if t.due_at >= soon],
-        unallocated=tasks,
-    )
+    ).one()
+    return {key: int(n or 0) for key, n in zip(conditions, row, strict=True)}
+
+
+def worklist(
+    session: Session,
+    rules: InterviewRules,
+    *,
+    team: str,
+    now: datetime,
+    limit: int = SECTION_LIMIT,
+) -> Worklist:
+    """The team's worklist as of `now` (every open task is counted under when it is due)."""
+    sections = {
+        key: page(session, rules, now=now, team=team, due=key, limit=limit)[0] for key in SECTIONS
+    }
+    return Worklist(team=team, totals=totals(session, rules, team=team, now=now), **sections)
 
 
 def teams_with_tasks(session: Session) -> list[str]:
