@@ -8,7 +8,8 @@ interview_tasks ──< interview_episodes     one task per returned episode (a 
       └──< interview_referrals             referrals the interview led to, one row each
 
 A task's `status`: `open` (nothing recorded yet), `offered` (offered, not yet held or
-declined), `held` or `declined` (done). Offered, held and declined keep their own times, so
+declined), `held` or `declined` (done), or `withdrawn` (nothing recorded, and the newest
+decisions no longer ask for an interview: not due; why is in the audit trail). Offered, held and declined keep their own times, so
 "offered within 72 hours" is `offered_at <= due_at` and "held within 72 hours" is
 `held_at <= due_at`; `successful` is the reports' definition (a meaningful face-to-face or
 telephone conversation about the episode), only on a held interview.
