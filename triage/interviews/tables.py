@@ -9,10 +9,11 @@ interview_tasks ──< interview_episodes     one task per returned episode (a 
 
 A task's `status`: `open` (nothing recorded yet), `offered` (offered, not yet held or
 declined), `held` or `declined` (done), or `withdrawn` (nothing recorded, and the newest
-decisions no longer ask for an interview: not due; why is in the audit trail). Offered, held and declined keep their own times, so
-"offered within 72 hours" is `offered_at <= due_at` and "held within 72 hours" is
-`held_at <= due_at`; `successful` is the reports' definition (a meaningful face-to-face or
-telephone conversation about the episode), only on a held interview.
+decisions no longer ask for an interview: not due; why is in the audit trail). Offered, held
+and declined keep their own times, so "offered within 72 hours" is `offered_at <= due_at` and
+"held within 72 hours" is `held_at <= due_at`; `successful` is the reports' definition (a
+meaningful face-to-face or telephone conversation about the episode), only on a held
+interview.
 """
 
 from __future__ import annotations
