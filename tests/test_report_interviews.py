@@ -52,12 +52,14 @@ def returns(payload: dict[str, Any], at: datetime, *, sent: datetime) -> dict[st
     )
 
 
-def missing(reference: str, seen: str, *, back_after_hours: float | None) -> dict[str, Any]:
+def missing(
+    reference: str, seen: str, *, back_after_hours: float | None, child: dict[str, Any] = EAST
+) -> dict[str, Any]:
     return notification(
         reference=reference,
         reported=uk(seen) + timedelta(hours=3.5),
         returned_after_hours=None if back_after_hours is None else back_after_hours + 3.5,
-        child=EAST,
+        child=child,
         episode=QUIET,
     )
 
@@ -154,3 +156,22 @@ def test_a_return_time_corrected_after_the_month_leaves_its_interviews_as_they_w
     assert cells(again, "interviews") == cells(june, "interviews")
     assert again.trend == june.trend
     assert cells(report(database, JULY), "interviews")["East"] == NOTHING
+
+
+def test_an_interview_withdrawn_after_the_month_still_counts_and_one_withdrawn_in_it_does_not(
+    database: Database, vetter: Vetter, clock: FrozenClock
+) -> None:
+    later = arrive(database, vetter, clock, missing("Z-1", "2026-06-10T14:00", back_after_hours=6))
+    other = {**AT_HOME, **person("Z", "Zac", "2012-05-06")}
+    soon = missing("Z-2", "2026-06-20T14:00", back_after_hours=6, child=other)
+    arrive(database, vetter, clock, soon)
+    assert cells(report(database), "interviews")["East"][0] == 2
+    # Police record Z-2 as an absence on 22 June, and Z-1 on 2 July: each task is withdrawn.
+    absent = {"police_classification": "absent"}
+    arrive(database, vetter, clock, changed(soon, **absent, sent_at="2026-06-22T10:00:00+01:00"))
+    arrive(database, vetter, clock, changed(later, **absent, sent_at="2026-07-02T10:00:00+01:00"))
+    with database.reading() as session:
+        statuses = session.scalars(select(InterviewTask.status).order_by(InterviewTask.id)).all()
+    assert statuses == ["withdrawn", "withdrawn"]
+    # As known at June's end, Z-1 still needed its interview; Z-2 no longer did.
+    assert cells(report(database), "interviews")["East"] == NOTHING

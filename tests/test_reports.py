@@ -224,11 +224,17 @@ def test_return_home_interviews_are_counted_by_team_with_the_success_rate_by_mon
     the_city(database, vetter, clock)
     back = uk("2026-06-10T12:00").astimezone(UTC)
     hour = timedelta(hours=1)
-    # One episode for each task, back 6 hours after the child was last seen: 5 in June, 2 in May.
+    # One episode for each task, back 6 hours after the child was last seen: 4 in June in
+    # South, 1 in June in East and 2 in May in East (the decisions route them so).
     clock.now = datetime(2026, 8, 1, tzinfo=UTC)
-    r = person("R", "Rae", "2012-01-02")
-    for k, seen in enumerate(["2026-06-10T06:00"] * 5 + ["2026-05-10T06:00"] * 2):
-        put(database, vetter, clock, f"R-{k}", seen, r)
+    south = {**LOOKED_AFTER, **person("RS", "Rae", "2012-01-02")}
+    east = {**AT_HOME, **person("RE", "Rob", "2012-03-04")}
+    for k, (seen, child) in enumerate(
+        [("2026-06-10T06:00", south)] * 4
+        + [("2026-06-10T06:00", east)]
+        + [("2026-05-10T06:00", east)] * 2
+    ):
+        put(database, vetter, clock, f"R-{k}", seen, child)
     with database.transaction() as session:
         child = session.query(EpisodeRecord).filter_by(police_reference="A-1").one().child_id
         user = session.query(UserRecord).filter_by(username="told").one().id

@@ -111,7 +111,7 @@ def known_episodes(
         .order_by(known.c.last_seen_at, known.c.episode_id)
     ).all()
     ids = [row.episode_id for row in rows]
-    decisions = _newest_decisions(session, ids, known_at)
+    decisions = decisions_as_known(session, ids, known_at)
     told = _told(session, ids, known_at)
     facts = []
     for row in rows:
@@ -146,7 +146,7 @@ def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
     return [ids[k : k + size] for k in range(0, len(ids), size)]
 
 
-def _newest_decisions(
+def decisions_as_known(
     session: Session, ids: list[int], known_at: datetime
 ) -> dict[int, tuple[str, str, list[dict[str, Any]]]]:
     """Each episode's newest decision speaking for a moment before `known_at`: its team,

@@ -5,10 +5,12 @@ A task belongs to the month of the *first* return it covers (UK time), as known 
 report's moment: each episode's return as police had sent it by then (the versions sent before
 the month's end). So a later merge (a child missing again, whose next episode joins the task)
 or a correction police send after the month's end changes neither the month a task counts in
-nor its 72 hours: June run again in August gives June's figures. A task counts for the team it
-was set for. Its outcome is what the missing support workers have recorded since (an
-interview held on the 2nd for a return on the 30th counts for the month of the return); that
-is the one part of a past month that can still grow.
+nor its 72 hours: June run again in August gives June's figures. Only the task's episodes
+whose newest decision then asked for an interview count (a task withdrawn later, the episode
+reclassified absent, still counts in the months before), and the task counts for the team that
+decision routed it to (not the task's team now, which follows later routing). Its outcome is
+what the missing support workers have recorded since (an interview held on the 2nd for a return
+on the 30th counts for the month of the return): the one part of a past month that can grow.
 - *due*: every task (each returned episode the rules say needs an interview; a child who
   went missing again before it makes one interview for both, counted once);
 - *offered*: an offer, an interview or a refusal recorded; *within 72 hours*: the first of
@@ -32,9 +34,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.interviews.follow import RHI_ACTION
 from triage.interviews.tables import InterviewEpisode, InterviewReferral, InterviewTask
 from triage.interviews.vocabulary import REFERRALS
-from triage.reports.episodes import area_of
+from triage.reports.episodes import area_of, decisions_as_known
 from triage.reports.figures import Counts, Figure, FigureTable, Shown, TrendPoint
 from triage.reports.months import Month
 from triage.store.tables import NotificationVersion
@@ -76,9 +79,20 @@ class TaskFact:
     referrals: tuple[str, ...]  # kinds, one per referral
 
 
-def first_returns(session: Session, *, since: datetime, known_at: datetime) -> dict[int, datetime]:
-    """Each task's first return as known at `known_at` (the newest version of each of its
-    episodes sent before then), for the tasks whose first return is in [`since`, `known_at`)."""
+@dataclass(frozen=True, slots=True)
+class Covered:
+    """A task as known at a moment: its first return that needed an interview, and the team
+    the decision on that episode routed it to."""
+
+    returned_at: datetime
+    team: str | None
+
+
+def as_known(session: Session, *, since: datetime, known_at: datetime) -> dict[int, Covered]:
+    """Each task as known at `known_at`, for the tasks whose first return is in [`since`,
+    `known_at`): of its episodes, those whose newest decision then asked for an interview, each
+    return as police had sent it by then (a task whose decisions no longer asked, as with one
+    withdrawn since, is not there)."""
     known = (
         select(
             NotificationVersion.episode_id,
@@ -93,16 +107,27 @@ def first_returns(session: Session, *, since: datetime, known_at: datetime) -> d
         .where(NotificationVersion.sent_at < known_at)
         .subquery("known")
     )
-    first = func.min(known.c.returned_at)
-    rows = session.execute(
-        select(InterviewEpisode.task_id, first)
+    returned = (
+        select(InterviewEpisode.task_id, InterviewEpisode.episode_id, known.c.returned_at)
         .join(known, known.c.episode_id == InterviewEpisode.episode_id)
-        .where(known.c.place == 1, known.c.returned_at.is_not(None))
-        .group_by(InterviewEpisode.task_id)
-        .having(first >= since, first < known_at)
-        .order_by(InterviewEpisode.task_id)
+        .where(known.c.place == 1, known.c.returned_at < known_at)
+    )
+    recent = returned.where(known.c.returned_at >= since).with_only_columns(
+        InterviewEpisode.task_id
+    )
+    links = session.execute(
+        returned.where(InterviewEpisode.task_id.in_(recent)).order_by(
+            InterviewEpisode.task_id, known.c.returned_at, InterviewEpisode.episode_id
+        )
     ).all()
-    return {task_id: returned for task_id, returned in rows}
+    decisions = decisions_as_known(session, sorted({link.episode_id for link in links}), known_at)
+    found: dict[int, Covered] = {}
+    for link in links:
+        decision = decisions.get(link.episode_id)
+        asked = decision is not None and any(a.get("type") == RHI_ACTION for a in decision[2])
+        if asked and link.task_id not in found:  # in return order: the first that asked
+            found[link.task_id] = Covered(link.returned_at, decision[0] if decision else None)
+    return {task_id: c for task_id, c in found.items() if c.returned_at >= since}
 
 
 def read(
@@ -110,8 +135,8 @@ def read(
 ) -> list[TaskFact]:
     """Every task whose first return, as known at `known_at`, is in the window; "within 72
     hours" is within `due_after` of that return."""
-    returns = first_returns(session, since=window[0].start, known_at=known_at)
-    ids = list(returns)
+    covered = as_known(session, since=window[0].start, known_at=known_at)
+    ids = list(covered)
     tasks: list[InterviewTask] = []
     referrals: dict[int, list[str]] = defaultdict(list)
     for k in range(0, len(ids), 900):
@@ -125,13 +150,14 @@ def read(
             referrals[task_id].append(kind)
     facts = []
     for t in sorted(tasks, key=lambda task: task.id):
-        due = returns[t.id] + due_after
+        returned, team = covered[t.id].returned_at, covered[t.id].team
+        due = returned + due_after
         first = min((m for m in (t.offered_at, t.held_at, t.declined_at) if m), default=None)
         facts.append(
             TaskFact(
                 task_id=t.id,
-                team=area_of(t.team),
-                month=Month.of(returns[t.id]),
+                team=area_of(team),
+                month=Month.of(returned),
                 offered=first is not None,
                 offered_72h=first is not None and first <= due,
                 held=t.held_at is not None,
