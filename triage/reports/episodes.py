@@ -23,12 +23,11 @@ from triage.store.tables import (
     EpisodeRecord,
     NotificationVersion,
 )
-from triage.vetting.assemble import NO_AREA
+from triage.vetting.assemble import ANOTHER_AUTHORITY, NO_AREA
 
 NOTIFY_HOME_AUTHORITY = "notify_responsible_authority"  # the action R18 asks for
 OTHER_AUTHORITIES = "Placed here by other authorities"
 NOT_VETTED = "Not vetted yet"
-_ANOTHER_AUTHORITY = "Another authority:"  # how vetting routes to a child's home authority
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +58,7 @@ def area_of(team: str | None) -> str:
     authority as one row, no decision yet as its own row."""
     if team is None:
         return NOT_VETTED
-    if team.startswith(_ANOTHER_AUTHORITY):
+    if team.startswith(ANOTHER_AUTHORITY):
         return OTHER_AUTHORITIES
     if team == NO_AREA:
         return "No area (MASH)"

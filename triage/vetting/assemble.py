@@ -13,6 +13,7 @@ from triage.notification.vocabulary import Classification, LegalStatus, RiskGrad
 from triage.rules.catalogue import Rule, Ruleset
 
 NO_AREA = "MASH (no area: postcode not in the routing table)"
+ANOTHER_AUTHORITY = "Another authority:"  # a route to a child's home authority, then its name
 
 
 def assemble(
@@ -172,7 +173,7 @@ def route(n: Notification, rules: list[Rule], ruleset: Ruleset) -> str:
     looked-after child, of the placement first). A child this authority placed outside its
     area goes to the team of their home district, else the named out-of-area team."""
     if any(rule.spec.effect.route_to_responsible_authority for rule in rules):
-        return f"Another authority: {n.child.responsible_authority}"
+        return f"{ANOTHER_AUTHORITY} {n.child.responsible_authority}"
     looked_after = n.child.legal_status is LegalStatus.LOOKED_AFTER
     for postcode in (n.child.placement_postcode if looked_after else None, n.child.home_postcode):
         district = postcode_district(postcode)
