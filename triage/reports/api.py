@@ -33,7 +33,7 @@ def monthly_report(
         bool,
         Query(
             description="Suppress counts under 5 and any cell the totals would give them away "
-            "by (always, for analysts)"
+            "by (always, for analysts and admins)"
         ),
     ] = False,
 ) -> MonthlyReportOut:

@@ -117,7 +117,9 @@ class MonthlyReportOut(BaseModel):
     month: str = Field(description="The report's month, YYYY-MM (UK time)")
     title: str
     known_at: datetime = Field(description="Counted as the database knew it at this moment")
-    for_sharing: bool = Field(description="Small numbers suppressed (always, for analysts)")
+    for_sharing: bool = Field(
+        description="Small numbers suppressed (always, for analysts and admins)"
+    )
     months_averaged: int = Field(description="The months the 12-month averages are over")
     headline: list[HeadlineFigure]
     tables: list[ReportTable]

@@ -1,7 +1,8 @@
 """The monthly report for a person: who may read which version, and the audit entry.
 
-Panel chairs, senior managers and admins read the full report, or the version for sharing if
-they ask; analysts always read the version for sharing (small numbers suppressed). Every read
+Panel chairs and senior managers read the full report, or the version for sharing if they
+ask; analysts and admins (who run the service and read no child's records) always read the
+version for sharing (small numbers suppressed). Every read
 is audited (the month and the version; a report holds no child's details).
 """
 
@@ -22,7 +23,7 @@ from triage.rules.catalogue import Ruleset
 from triage.store.tables import EpisodeRecord, UserRecord
 
 READERS = frozenset({Role.PANEL_CHAIR, Role.SENIOR_MANAGER, Role.ANALYST, Role.ADMIN})
-ALWAYS_FOR_SHARING = frozenset({Role.ANALYST})
+ALWAYS_FOR_SHARING = frozenset({Role.ANALYST, Role.ADMIN})
 
 
 def area_teams(teams: dict[str, str]) -> list[str]:
@@ -54,7 +55,7 @@ def monthly_for(
     due_hours: float = DUE_HOURS,
 ) -> MonthlyReport:
     """The report `viewer` may read for `month` (the version for sharing if they asked, and
-    always for an analyst), audited."""
+    always for an analyst or an admin), audited."""
     sharing = for_sharing or Role(viewer.role) in ALWAYS_FOR_SHARING
     report = build(session, month, areas=areas, for_sharing=sharing, due_hours=due_hours)
     record(
