@@ -97,9 +97,9 @@ def suppress(
     # is at least 5) no hiding undoes.
     everything = {key: hidden.get(key, Hidden.SECONDARY) for key in values}
     best = _Program(values, lines, relations, everything, threshold)
-    at_best: dict[Hashable, int] = {}
+    at_best: dict[Hashable, float] = {}
 
-    def target(key: Hashable) -> int:
+    def target(key: Hashable) -> float:
         if key not in at_best:
             at_best[key] = min(threshold, _choices(*best.range_of(key)))
         return at_best[key]
@@ -173,7 +173,7 @@ def _protect_lines(
 
 def _protect(
     key: Hashable,
-    wanted: int,
+    wanted: float,
     values: Mapping[Hashable, int],
     lines: Sequence[Line],
     relations: Sequence[AtMost],
@@ -267,7 +267,7 @@ class _Program:
         return found[0], found[1]
 
 
-def _choices(low: float, high: float) -> int | float:
+def _choices(low: float, high: float) -> float:
     """How many whole numbers lie between `low` and `high` (infinitely many, unbounded)."""
     if math.isinf(high):
         return math.inf
