@@ -104,12 +104,19 @@ def suppress(
             at_best[key] = min(threshold, _choices(*best.range_of(key)))
         return at_best[key]
 
+    # Hiding a cell only widens what a reader can say of the others (a known value becomes one
+    # of many): a cell found safe stays safe, and is not looked at again.
+    safe: set[Hashable] = set()
     while True:
         _protect_lines(values, lines, hidden)
-        found = bounds(values, lines, hidden, relations, threshold=threshold)
-        exposed = sorted(
-            (k for k, (low, high) in found.items() if _choices(low, high) < target(k)), key=repr
-        )
+        program = _Program(values, lines, relations, hidden, threshold)
+        found = {k: program.range_of(k) for k in program.unknown if k not in safe}
+        exposed = []
+        for k, (low, high) in sorted(found.items(), key=lambda item: repr(item[0])):
+            if _choices(low, high) < threshold and _choices(low, high) < target(k):
+                exposed.append(k)
+            else:
+                safe.add(k)
         # Hide one more cell beside an exposed cell: the smallest that protects it if one does,
         # else the smallest, and look again.
         if not any(
