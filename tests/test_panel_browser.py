@@ -85,7 +85,14 @@ def panel_service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> 
         weights = load_weights(RULES)
         held = now - timedelta(days=14)
         past = create_meeting(
-            session, panel="city", area=None, meets_at=held, weights=weights, by=chair, now=held
+            session,
+            panel="city",
+            area=None,
+            meets_at=held,
+            areas=(),
+            weights=weights,
+            by=chair,
+            now=held,
         )
         child_id = session.scalar(
             select(ChildIdentifier.child_id).where(ChildIdentifier.value == "PB-A")

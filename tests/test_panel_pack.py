@@ -5,6 +5,7 @@ version. Making a pack is audited."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -19,6 +20,9 @@ from triage.store.tables import AuditEvent
 DECISION_NOTES = "Strategy discussion on Thursday; share the flat's address with police"
 PERSON = "Older man called Rico who waits outside the school gates"
 PLACE = "Derelict garages behind the parade of shops"
+KEPT_IN = "Speak to the family at 14 Larch Grove about the older man"
+KEPT_OWNER = "PC Hannah Oduya"
+SHARED = "Disruption visit"
 
 
 def built(client: TestClient, headers: H, clock: FrozenClock) -> tuple[int, dict[str, int]]:
@@ -35,16 +39,21 @@ def built(client: TestClient, headers: H, clock: FrozenClock) -> tuple[int, dict
         headers=chair,
     )
     assert decided.status_code == 201
-    client.post(
-        f"/api/v1/panels/meetings/{m}/items/{gone['item_id']}/actions",
-        json={
-            "description": "Disruption visit",
+    url = f"/api/v1/panels/meetings/{m}/items/{gone['item_id']}/actions"
+    for description, owner, shared in (
+        (SHARED, "DS Dev Sharma", True),
+        (KEPT_IN, KEPT_OWNER, None),
+    ):
+        body: dict[str, Any] = {
+            "description": description,
             "owner_agency": "West Midlands Police",
-            "owner_person": "DS Dev Sharma",
-            "due_on": str(clock().date()),
-        },
-        headers=chair,
-    )
+            "owner_person": owner,
+            "due_on": str(clock().date() - timedelta(days=1)),
+        }
+        if shared is not None:
+            body["share_with_partners"] = shared
+        set_ = client.post(url, json=body, headers=chair)
+        assert set_.status_code == 201 and set_.json()["shared_with_partners"] is bool(shared)
     return m, ids
 
 
@@ -94,24 +103,31 @@ def test_the_partners_version_leaves_out_the_free_text(
             assert piece not in whole, piece
     assert "Left out of the partners' version" in whole
     assert "Escalate: strategy discussion" in whole  # the outcome stays, the notes go
-    assert "Disruption visit" in whole  # the actions partners are asked to do stay
+    # An action the chair shared is printed; one not shared keeps only its agency, due date
+    # and status, here and in the list of overdue actions.
+    assert SHARED in whole and "DS Dev Sharma" in whole
+    for free_text in (KEPT_IN, KEPT_OWNER):
+        for piece in (free_text[:15], free_text[-15:]):
+            assert piece not in whole, piece
+    assert "Not shared with partners" in whole and "an action not shared with partners" in whole
+    full = " ".join(text_of(pack(client, headers, m))).replace("\n", " ")
+    assert KEPT_IN[:20] in full and KEPT_OWNER in full
 
 
-def test_making_a_pack_is_audited_and_only_chairs_and_admins_may(
+def test_making_a_pack_is_audited_and_only_chairs_and_senior_managers_may(
     client: TestClient, headers: H, clock: FrozenClock, database: Database
 ) -> None:
     m, _ = built(client, headers, clock)
     pack(client, headers, m, version="partners")
-    assert (
-        client.get(f"/api/v1/panels/meetings/{m}/pack", headers=headers["admin"]).status_code == 200
-    )
-    for role in ("mash_worker", "analyst", "police_feed"):
+    reader = headers["senior_manager"]
+    assert client.get(f"/api/v1/panels/meetings/{m}/pack", headers=reader).status_code == 200
+    for role in ("mash_worker", "analyst", "police_feed", "admin"):
         assert (
             client.get(f"/api/v1/panels/meetings/{m}/pack", headers=headers[role]).status_code
             == 403
         )
     bad = client.get(
-        f"/api/v1/panels/meetings/{m}/pack", params={"version": "public"}, headers=headers["admin"]
+        f"/api/v1/panels/meetings/{m}/pack", params={"version": "public"}, headers=reader
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "version"
     with database.reading() as session:
@@ -120,6 +136,6 @@ def test_making_a_pack_is_audited_and_only_chairs_and_admins_may(
         ).all()
     assert [(e.username, e.detail["version"]) for e in made] == [
         ("jo", "partners"),
-        ("chris", "full"),
+        ("morgan", "full"),
     ]
     assert all(e.record_id == str(m) for e in made)

@@ -23,7 +23,7 @@ RHI = {"missing_support_worker"}
 PUBLIC = "public"
 CASE = {"mash_worker", "panel_chair", "senior_manager"}
 CHAIR = {"panel_chair"}
-PANEL_READ = {"panel_chair", "admin"}
+PANEL_READ = {"panel_chair", "senior_manager"}  # not admin: children's records
 ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/token"): PUBLIC,
     ("GET", "/api/v1/health"): PUBLIC,

@@ -1,6 +1,7 @@
 """The panels API: children ranked for a panel, meetings with their agenda, attendance,
 decisions and multi-agency actions, "since the last panel", and the pack as a PDF. Panel
-chairs do everything; admins may read. Audit entries are written by the panels' services."""
+chairs do everything; senior managers may read (admins may not: the panels show children's
+records). Audit entries are written by the panels' services."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from triage.accounts.roles import Role
-from triage.http.deps import PagingDep, RecordId, ServicesDep, SessionDep, allow
+from triage.http.deps import PagingDep, RecordId, Services, ServicesDep, SessionDep, allow
 from triage.http.problems import problem_responses
 from triage.http.schemas import Page
 from triage.panels import convert, minutes, schemas
+from triage.panels.history import uk_today
 from triage.panels.meetings import (
+    MeetingView,
     add_item,
     create_meeting,
+    get_or_raise,
+    known_area,
     meeting_view,
     page_of_meetings,
 )
@@ -29,7 +34,7 @@ from triage.store.tables import UserRecord
 
 router = APIRouter(prefix="/panels", tags=["panels"])
 CHAIR = allow(Role.PANEL_CHAIR)
-READ = allow(Role.PANEL_CHAIR, Role.ADMIN)
+READ = allow(Role.PANEL_CHAIR, Role.SENIOR_MANAGER)
 Chair = Annotated[UserRecord, Depends(CHAIR)]
 Reader = Annotated[UserRecord, Depends(READ)]
 ANSWERS = problem_responses(401, 403, 404, 422)
@@ -43,13 +48,14 @@ def ranked_children(
     user: Reader,
     area: Annotated[str | None, Query(max_length=120, description="An area's MASE list")] = None,
 ) -> Page[schemas.RankedChild]:
-    """Children ranked by a child-level risk (the city, or one area), each with what put them
-    there. The weights are `rules/data/panel-ranking.yaml`. The viewing is audited."""
+    """Children ranked by a child-level risk (the city, or one area team: any case), each with
+    what put them there. The weights are `rules/data/panel-ranking.yaml`. The viewing is
+    audited."""
     rows, total = ranked_page(
         session,
         viewer=user,
         weights=load_weights(svc.rules_dir),
-        area=area,
+        area=known_area(area, _areas(svc)),
         offset=paging.offset,
         limit=paging.per_page,
         now=svc.clock(),
@@ -74,12 +80,12 @@ def new_meeting(
         panel=body.panel,
         area=body.area,
         meets_at=body.meets_at,
+        areas=_areas(svc),
         weights=load_weights(svc.rules_dir),
         by=user,
         now=now,
     )
-    view = meeting_view(session, meeting.id, viewer=user, now=now, audited=False)
-    return convert.meeting(view, now.date())
+    return convert.meeting(_view(session, meeting.id, user, svc, now), uk_today(now))
 
 
 @router.get("/meetings", response_model=Page[schemas.MeetingSummary], responses=ANSWERS)
@@ -99,7 +105,7 @@ def list_meetings(
         offset=paging.offset,
         limit=paging.per_page,
         panel=panel,
-        area=area,
+        area=known_area(area, _areas(svc)),
     )
     return paging.of([convert.summary(m) for m in rows], total)
 
@@ -109,9 +115,13 @@ def read_meeting(
     meeting_id: RecordId, session: SessionDep, svc: ServicesDep, user: Reader
 ) -> schemas.Meeting:
     """A meeting with its agenda (each item's decision and actions, open ones carried from
-    earlier meetings) and attendance."""
+    earlier meetings) and attendance. A meeting held before today shows its actions as they
+    stood at the end of its day."""
     now = svc.clock()
-    return convert.meeting(meeting_view(session, meeting_id, viewer=user, now=now), now.date())
+    view = meeting_view(
+        session, meeting_id, viewer=user, weights=load_weights(svc.rules_dir), now=now
+    )
+    return convert.meeting(view, uk_today(now))
 
 
 @router.post(
@@ -141,7 +151,7 @@ def new_item(
         by=user,
         now=now,
     )
-    return _item(session, meeting_id, item.id, user, now)
+    return _item(session, meeting_id, item.id, user, svc, now)
 
 
 @router.get(
@@ -205,7 +215,7 @@ def decision(
     minutes.decide(
         session, meeting_id=meeting_id, item_id=item_id, **body.model_dump(), by=user, now=now
     )
-    return _item(session, meeting_id, item_id, user, now)
+    return _item(session, meeting_id, item_id, user, svc, now)
 
 
 @router.post(
@@ -222,12 +232,13 @@ def new_action(
     svc: ServicesDep,
     user: Chair,
 ) -> schemas.Action:
-    """Set a multi-agency action with its owner (agency and person) and due date."""
+    """Set a multi-agency action with its owner (agency and person) and due date, and whether
+    the partners' pack prints what it says (not unless asked)."""
     now = svc.clock()
     row = minutes.add_action(
         session, meeting_id=meeting_id, item_id=item_id, **body.model_dump(), by=user, now=now
     )
-    return convert.action(row, item_id, now.date())
+    return convert.action(row, item_id, uk_today(now))
 
 
 @router.patch("/actions/{action_id}", response_model=schemas.Action, responses=ANSWERS)
@@ -243,7 +254,7 @@ def update_action(
     row = minutes.set_action_status(
         session, action_id=action_id, status=body.status, by=user, now=now
     )
-    return convert.action(row, row.item_id, now.date())
+    return convert.action(row, row.item_id, uk_today(now))
 
 
 @router.get(
@@ -253,7 +264,8 @@ def update_action(
         200: {
             "content": {"application/pdf": {"example": "%PDF-1.7 ..."}},
             "description": "The panel pack: cover with protective marking, one section per "
-            "agenda item; `version=partners` leaves out free text",
+            "agenda item; `version=partners` leaves out free text (an action's words and owner "
+            "only if the chair shared it)",
         },
         **ANSWERS,
     },
@@ -278,17 +290,34 @@ def pack(
         weights=load_weights(svc.rules_dir),
         now=now,
     )
-    view = meeting_view(session, meeting_id, viewer=user, now=now, audited=False)
+    filename = pack_filename(get_or_raise(session, meeting_id), version)
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{pack_filename(view, version)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
+def _areas(svc: Services) -> set[str]:
+    """The area teams, as the routing table (`rules/data/teams.csv`) names them."""
+    return set(svc.vetter.rulebook.current.teams.values())
+
+
+def _view(
+    session: Session, meeting_id: int, user: UserRecord, svc: Services, now: datetime
+) -> MeetingView:
+    weights = load_weights(svc.rules_dir)
+    return meeting_view(session, meeting_id, viewer=user, weights=weights, now=now, audited=False)
+
+
 def _item(
-    session: Session, meeting_id: int, item_id: int, user: UserRecord, now: datetime
+    session: Session,
+    meeting_id: int,
+    item_id: int,
+    user: UserRecord,
+    svc: Services,
+    now: datetime,
 ) -> schemas.AgendaItem:
-    view = meeting_view(session, meeting_id, viewer=user, now=now, audited=False)
+    view = _view(session, meeting_id, user, svc, now)
     (found,) = [i for i in view.items if i.item.id == item_id]
-    return convert.item(found, now.date())
+    return convert.item(found, uk_today(now))

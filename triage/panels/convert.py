@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from triage.panels import schemas
+from triage.panels.history import ShownAction
 from triage.panels.meetings import ItemView, MeetingView, panel_name
 from triage.panels.ranking import RankedChild
 from triage.panels.since import SinceLastPanel
@@ -43,7 +44,9 @@ def summary(meeting: PanelMeeting) -> schemas.MeetingSummary:
     )
 
 
-def action(row: PanelAction, item_id: int, today: date) -> schemas.Action:
+def action(shown: PanelAction | ShownAction, item_id: int, today: date) -> schemas.Action:
+    """An action as a meeting shows it, or (a row) as it is now, overdue by `today`."""
+    row = shown.row if isinstance(shown, ShownAction) else shown
     return schemas.Action(
         action_id=row.id,
         item_id=row.item_id,
@@ -51,9 +54,10 @@ def action(row: PanelAction, item_id: int, today: date) -> schemas.Action:
         owner_agency=row.owner_agency,
         owner_person=row.owner_person,
         due_on=row.due_on,
-        status=row.status,
-        overdue=row.overdue(today),
+        status=shown.status,
+        overdue=shown.overdue if isinstance(shown, ShownAction) else row.overdue(today),
         carried=row.item_id != item_id,
+        shared_with_partners=row.shared_with_partners,
     )
 
 

@@ -58,7 +58,14 @@ def ensure_demo_panels(
     if len(ranked) < 4:
         return 0
     past = create_meeting(
-        session, panel="city", area=None, meets_at=held, weights=weights, by=chair, now=held
+        session,
+        panel="city",
+        area=None,
+        meets_at=held,
+        areas=(),
+        weights=weights,
+        by=chair,
+        now=held,
     )
     for name, agency, role, present in ATTENDEES:
         minutes.record_attendance(
@@ -171,6 +178,7 @@ def ensure_demo_panels(
         panel="city",
         area=None,
         meets_at=_at(now + timedelta(days=7), 10),
+        areas=(),
         weights=weights,
         by=chair,
         now=now,
@@ -196,6 +204,7 @@ def ensure_demo_panels(
             panel="mase",
             area=area,
             meets_at=_at(now + timedelta(days=10), 14),
+            areas=(area,),
             weights=weights,
             by=chair,
             now=now,

@@ -4,23 +4,30 @@ locations, attendance, the panel's decision for each item and multi-agency actio
 Every change and every view is written to the audit trail by these functions (ids and codes
 only, never the free text). A meeting of a panel takes on, as agenda items, the subjects that
 still have open actions from the panel's earlier meetings: an open action carries to the next
-meeting of the same panel for the same item.
+meeting of the same panel for the same item. This is worked out when the meeting is made and
+again whenever a meeting not yet held is shown or printed, so an action set after the next
+meeting was booked still reaches it. A MASE panel is an area team's, as the routing table
+(`rules/data/teams.csv`) names them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from secrets import token_hex
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage import audit
 from triage.audit import Actor
 from triage.errors import RecordNotFound, Refused
 from triage.identity.matching import live_child_id
-from triage.panels.ranking import RankingWeights, rank_children
+from triage.panels.carry import added, carry_forward, level_now, same_area
+from triage.panels.history import ShownAction, as_at, statuses
+from triage.panels.ranking import RankingWeights
 from triage.panels.tables import (
     PanelAction,
     PanelAgendaItem,
@@ -46,7 +53,7 @@ class ItemView:
     item: PanelAgendaItem
     child_name: str | None
     decision: PanelDecision | None  # the newest: it stands
-    actions: list[PanelAction]  # set here, and those still open from earlier meetings
+    actions: list[ShownAction]  # set here, and those still open from earlier meetings
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +61,23 @@ class MeetingView:
     meeting: PanelMeeting
     items: list[ItemView]
     attendance: list[PanelAttendance]
+    as_at: datetime  # shown as things stood then (a meeting held before today: its day's end)
 
 
 def panel_name(panel: str, area: str | None) -> str:
     return "City panel" if panel == "city" else f"MASE panel, {area}"
+
+
+def known_area(area: str | None, areas: Collection[str]) -> str | None:
+    """The area team as the routing table spells it ("east " is East), None for none; an area
+    that is not one of its teams is refused."""
+    typed = (area or "").strip()
+    if not typed:
+        return None
+    for team in areas:
+        if team.casefold() == typed.casefold():
+            return team
+    raise Refused("area", "choose one of the area teams")
 
 
 def get_or_raise(session: Session, meeting_id: int) -> PanelMeeting:
@@ -80,15 +100,16 @@ def create_meeting(
     panel: str,
     area: str | None,
     meets_at: datetime,
+    areas: Collection[str],
     weights: RankingWeights,
     by: UserRecord,
     now: datetime,
 ) -> PanelMeeting:
     """A new meeting, with the subjects that still have open actions at this panel carried on
-    to its agenda."""
+    to its agenda. `areas` are the routing table's teams."""
     if panel not in PANELS:
         raise Refused("panel", "choose the city panel or an area's MASE panel")
-    area = (area or "").strip() or None
+    area = known_area(area, areas) if panel == "mase" else None
     if panel == "mase" and area is None:
         raise Refused("area", "a MASE panel is an area's: choose the area")
     if panel == "city":
@@ -98,7 +119,7 @@ def create_meeting(
     )
     session.add(meeting)
     session.flush()
-    carried = _carry_forward(session, meeting, weights=weights, by=by, now=now)
+    carried = carry_forward(session, meeting, weights=weights, now=now)
     audit.record(
         session,
         Actor.of(by),
@@ -111,65 +132,6 @@ def create_meeting(
         carried_items=[i.id for i in carried],
     )
     return meeting
-
-
-def _carry_forward(
-    session: Session,
-    meeting: PanelMeeting,
-    *,
-    weights: RankingWeights,
-    by: UserRecord,
-    now: datetime,
-) -> list[PanelAgendaItem]:
-    """Agenda items for every subject with open actions from this panel's earlier meetings."""
-    open_subjects = session.execute(
-        select(PanelAction.subject_key, func.max(PanelAction.item_id))
-        .join(PanelAgendaItem, PanelAgendaItem.id == PanelAction.item_id)
-        .join(PanelMeeting, PanelMeeting.id == PanelAgendaItem.meeting_id)
-        .where(
-            PanelAction.status == "open",
-            PanelAction.panel == meeting.panel,
-            _same_area(PanelAction.area, meeting.area),
-            PanelMeeting.meets_at < meeting.meets_at,
-        )
-        .group_by(PanelAction.subject_key)
-        .order_by(func.max(PanelAction.item_id))
-    ).all()
-    carried = []
-    for position, (subject, latest_id) in enumerate(open_subjects, start=1):
-        earlier = session.get_one(PanelAgendaItem, latest_id)
-        item = PanelAgendaItem(
-            meeting_id=meeting.id,
-            kind=earlier.kind,
-            subject_key=subject,
-            position=position,
-            child_id=earlier.child_id,
-            description=earlier.description,
-            postcode=earlier.postcode,
-            level_when_added=_level_now(session, earlier.child_id, weights, now),
-            carried_from_id=earlier.id,
-            added_by_id=by.id,
-            added_at=now,
-        )
-        session.add(item)
-        carried.append(item)
-    session.flush()
-    return carried
-
-
-def _same_area(column: Any, area: str | None) -> Any:
-    return column.is_(None) if area is None else column == area
-
-
-def _level_now(
-    session: Session, child_id: int | None, weights: RankingWeights, now: datetime
-) -> str | None:
-    """The level a panel sees for a child now (the ranking's: the highest level in force of
-    their recent episodes), kept on the item to compare at the next meeting."""
-    if child_id is None:
-        return None
-    found = rank_children(session, weights=weights, now=now, child_ids=[child_id])
-    return found[0].level if found else None
 
 
 def page_of_meetings(
@@ -208,10 +170,30 @@ def page_of_meetings(
 
 
 def meeting_view(
-    session: Session, meeting_id: int, *, viewer: UserRecord, now: datetime, audited: bool = True
+    session: Session,
+    meeting_id: int,
+    *,
+    viewer: UserRecord,
+    weights: RankingWeights,
+    now: datetime,
+    audited: bool = True,
 ) -> MeetingView:
-    """A meeting with its agenda, each item's decision and actions, and attendance."""
+    """A meeting with its agenda, each item's decision and actions (as they stood at the
+    meeting, if it was held before today), and attendance. A meeting not yet held first takes
+    on the subjects with actions still open (audited as `carry_panel_items`)."""
     meeting = get_or_raise(session, meeting_id)
+    if meeting.meets_at > now:
+        carried = carry_forward(session, meeting, weights=weights, now=now)
+        if carried:
+            audit.record(
+                session,
+                Actor.of(viewer),
+                "carry_panel_items",
+                record_type="panel_meeting",
+                record_id=meeting.id,
+                now=now,
+                carried_items=[i.id for i in carried],
+            )
     if audited:
         audit.record(
             session,
@@ -234,31 +216,44 @@ def meeting_view(
             item=item,
             child_name=names.get(item.child_id) if item.child_id else None,
             decision=item.decisions[-1] if item.decisions else None,
-            actions=actions_for(session, meeting, item),
+            actions=actions_for(session, meeting, item, now),
         )
         for item in meeting.items
     ]
-    return MeetingView(meeting=meeting, items=items, attendance=list(meeting.attendance))
+    return MeetingView(
+        meeting=meeting,
+        items=items,
+        attendance=list(meeting.attendance),
+        as_at=as_at(meeting, now)[0],
+    )
 
 
 def actions_for(
-    session: Session, meeting: PanelMeeting, item: PanelAgendaItem
-) -> list[PanelAction]:
-    """The item's actions: those set at this meeting, and those of the same subject at the
-    same panel, set at an earlier meeting, that are still open."""
-    rows = session.scalars(
-        select(PanelAction)
-        .join(PanelAgendaItem, PanelAgendaItem.id == PanelAction.item_id)
-        .join(PanelMeeting, PanelMeeting.id == PanelAgendaItem.meeting_id)
-        .where(
-            PanelAction.subject_key == item.subject_key,
-            PanelAction.panel == meeting.panel,
-            _same_area(PanelAction.area, meeting.area),
-            PanelMeeting.meets_at <= meeting.meets_at,
+    session: Session, meeting: PanelMeeting, item: PanelAgendaItem, now: datetime
+) -> list[ShownAction]:
+    """The item's actions as they stood at the meeting: those set at it, and those of the
+    same subject at the same panel, set at an earlier meeting, that were still open."""
+    moment, day = as_at(meeting, now)
+    rows = list(
+        session.scalars(
+            select(PanelAction)
+            .join(PanelAgendaItem, PanelAgendaItem.id == PanelAction.item_id)
+            .join(PanelMeeting, PanelMeeting.id == PanelAgendaItem.meeting_id)
+            .where(
+                PanelAction.subject_key == item.subject_key,
+                PanelAction.panel == meeting.panel,
+                same_area(PanelAction.area, meeting.area),
+                PanelMeeting.meets_at <= meeting.meets_at,
+            )
+            .order_by(PanelAction.due_on, PanelAction.id)
         )
-        .order_by(PanelAction.due_on, PanelAction.id)
     )
-    return [a for a in rows if a.item_id == item.id or a.status == "open"]
+    then = statuses(session, rows, meeting, moment)
+    return [
+        ShownAction(a, then[a.id], then[a.id] == "open" and a.due_on < day)
+        for a in rows
+        if a.item_id == item.id or (then[a.id] == "open" and a.created_at <= moment)
+    ]
 
 
 def add_item(
@@ -284,7 +279,7 @@ def add_item(
             raise Refused("child_id", "choose a child the service knows")
         child_id = live_child_id(session, child_id)
         if any(i.child_id == child_id for i in meeting.items):
-            raise Refused("child_id", "this child is already on the agenda")
+            raise Refused("child_id", _TWICE)
         description = postcode = None
     else:
         child_id = None
@@ -295,17 +290,17 @@ def add_item(
     item = PanelAgendaItem(
         meeting_id=meeting.id,
         kind=kind,
-        subject_key=f"child:{child_id}" if child_id else "pending",
+        subject_key=f"child:{child_id}" if child_id else f"pending:{token_hex(8)}",
         position=max((i.position for i in meeting.items), default=0) + 1,
         child_id=child_id,
         description=description,
         postcode=postcode if kind == "location" else None,
-        level_when_added=_level_now(session, child_id, weights, now),
+        level_when_added=level_now(session, child_id, weights, now),
         added_by_id=by.id,
         added_at=now,
     )
-    session.add(item)
-    session.flush()
+    if not added(session, item):  # a double submit, or another chair at the same moment
+        raise Refused("child_id", _TWICE)
     if child_id is None:
         item.subject_key = f"item:{item.id}"
     session.refresh(meeting)
@@ -321,3 +316,6 @@ def add_item(
         child=child_id,
     )
     return item
+
+
+_TWICE = "this child is already on the agenda"

@@ -1,6 +1,7 @@
 """What a panel records at a meeting: who attended, its decision on each agenda item, and the
-multi-agency actions it set (an owner's agency and person, a due date, a status). Each is
-written to the audit trail with ids and codes, never the free text."""
+multi-agency actions it set (an owner's agency and person, a due date, a status, and whether
+partners may read what it says). Each is written to the audit trail with ids and codes, never
+the free text. An action's every status is kept (`triage.panels.history`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from sqlalchemy.orm import Session
 from triage import audit
 from triage.audit import Actor
 from triage.errors import RecordNotFound, Refused
-from triage.panels.meetings import ACTION_STATUSES, OUTCOMES, get_or_raise, item_or_raise
+from triage.panels.history import record_update
+from triage.panels.meetings import (
+    ACTION_STATUSES,
+    OUTCOMES,
+    actions_for,
+    get_or_raise,
+    item_or_raise,
+)
 from triage.panels.tables import PanelAction, PanelAttendance, PanelDecision
 from triage.store.tables import UserRecord
 
@@ -101,8 +109,10 @@ def add_action(
     due_on: date,
     by: UserRecord,
     now: datetime,
+    share_with_partners: bool = False,
 ) -> PanelAction:
-    """A multi-agency action on an item, open until its owner's agency says done."""
+    """A multi-agency action on an item, open until its owner's agency says done. Unless the
+    chair shares it, the partners' pack gives only its agency, due date and status."""
     item = item_or_raise(session, meeting_id, item_id)
     meeting = item.meeting
     for field, value in (
@@ -123,12 +133,14 @@ def add_action(
         owner_person=owner_person.strip(),
         due_on=due_on,
         status="open",
+        shared_with_partners=share_with_partners,
         created_by_id=by.id,
         created_at=now,
         updated_at=now,
     )
     session.add(row)
     session.flush()
+    record_update(session, row, "open", meeting_id=meeting_id, by_id=by.id, now=now)
     audit.record(
         session,
         Actor.of(by),
@@ -139,20 +151,40 @@ def add_action(
         item=item.id,
         panel_action=row.id,
         due_on=due_on.isoformat(),
+        shared_with_partners=share_with_partners,
     )
     return row
 
 
 def set_action_status(
-    session: Session, *, action_id: int, status: str, by: UserRecord, now: datetime
+    session: Session,
+    *,
+    action_id: int,
+    status: str,
+    by: UserRecord,
+    now: datetime,
+    meeting_id: int | None = None,
 ) -> PanelAction:
+    """Give an action a new status (kept beside the earlier ones). Through a meeting's page,
+    the action must be one that meeting shows (set at it, or carried to it): otherwise it is
+    not found there."""
     action = session.get(PanelAction, action_id)
     if action is None:
         raise RecordNotFound("panel action", action_id)
+    if meeting_id is not None:
+        meeting = get_or_raise(session, meeting_id)
+        shown = {
+            a.id
+            for item in meeting.items
+            if item.subject_key == action.subject_key
+            for a in actions_for(session, meeting, item, now)
+        }
+        if action.id not in shown:
+            raise RecordNotFound("panel action", action_id)
     if status not in ACTION_STATUSES:
         raise Refused("status", "choose open, done or cancelled")
-    before, action.status, action.updated_at = action.status, status, now
-    session.flush()
+    before = action.status
+    record_update(session, action, status, meeting_id=meeting_id, by_id=by.id, now=now)
     audit.record(
         session,
         Actor.of(by),
@@ -162,5 +194,6 @@ def set_action_status(
         now=now,
         status_before=before,
         status=status,
+        meeting=meeting_id,
     )
     return action

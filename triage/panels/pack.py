@@ -8,12 +8,13 @@ actions, "since the last panel" and the decision; for a person of concern or a l
 description, actions and decision.
 
 The partners' version, chosen by the chair, is for agencies outside the service. It keeps what
-is structured (levels, dates, counts, indicators, outcomes, actions with their owners, due
-dates and status) and leaves out all free text: the panel's decision notes, the descriptions
-of people of concern and of locations (a location keeps its postcode), and what police wrote
-(where a child was last seen or found). Children not on the agenda are counted, not named.
-Action descriptions stay: they are what the partners are asked to do, and the chair writes
-them for that audience. Every pack made is written to the audit trail.
+is structured (levels, dates, counts, indicators, outcomes, each action's owning agency, due
+date and status) and leaves out all free text: the panel's decision notes, the descriptions
+of people of concern and of locations (a location keeps its postcode), what police wrote
+(where a child was last seen or found), and what an action says and who owns it, unless the
+chair chose to share that action with partners. Children not on the agenda are counted, not
+named. A meeting held before today is printed as it stood (its actions' status then). Every
+pack made is written to the audit trail.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ from triage.audit import Actor
 from triage.casework.glance import Glance, at_a_glance
 from triage.casework.records import ChildView, child_view
 from triage.casework.vocabulary import said
-from triage.panels.meetings import ItemView, MeetingView, meeting_view, panel_name
+from triage.panels.meetings import ItemView, meeting_view, panel_name
 from triage.panels.ranking import RankedChild, RankingWeights, rank_children
 from triage.panels.since import OverdueAction, SinceLastPanel, overdue_for, since_last_panel
+from triage.panels.tables import PanelMeeting
 from triage.panels.when import day, moment
 from triage.store.tables import UserRecord
 
@@ -79,7 +81,7 @@ def pack_html(
     now: datetime,
 ) -> str:
     """The pack as HTML (what `render_pack` prints)."""
-    view = meeting_view(session, meeting_id, viewer=viewer, now=now, audited=False)
+    view = meeting_view(session, meeting_id, viewer=viewer, weights=weights, now=now, audited=False)
     meeting = view.meeting
     ranking = rank_children(
         session, weights=weights, now=now, area=meeting.area if meeting.panel == "mase" else None
@@ -156,8 +158,7 @@ def render_pack(
     return pdf
 
 
-def pack_filename(view: MeetingView, version: Version) -> str:
-    meeting = view.meeting
+def pack_filename(meeting: PanelMeeting, version: Version) -> str:
     name = "city-panel" if meeting.panel == "city" else f"mase-{(meeting.area or '').lower()}"
     safe = "".join(c if c.isalnum() or c == "-" else "-" for c in name).strip("-")
     suffix = "-partners" if version == "partners" else ""

@@ -1,8 +1,9 @@
 """The panel chair's pages: children ranked for the city or an area (each place explained),
 the meetings, a meeting's page to build the agenda and record attendance, decisions and
-actions, "since the last panel" for each child, and the pack (full or for partners). Admins
-may read. Forms carry CSRF tokens, are checked with the API's own request models, and follow
-post/redirect/get (a refused form comes back with its errors and what was typed)."""
+actions, "since the last panel" for each child, and the pack (full or for partners). Senior
+managers may read (admins may not: these are children's records). Forms carry CSRF tokens,
+are checked with the API's own request models, and follow post/redirect/get (a refused form
+comes back with its errors and what was typed)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ from triage.http import csrf, flash
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
 from triage.http.pages import PER_PAGE, Form, page_roles, paged, render, see_other, templates
 from triage.panels import minutes, schemas
+from triage.panels.history import uk_today
 from triage.panels.meetings import (
     OUTCOMES,
+    MeetingView,
     add_item,
     create_meeting,
+    get_or_raise,
+    known_area,
     meeting_view,
     page_of_meetings,
     panel_name,
@@ -35,31 +40,10 @@ from triage.store.tables import UserRecord
 
 router = APIRouter(include_in_schema=False)
 ChairPage = Annotated[UserRecord, Depends(page_roles(Role.PANEL_CHAIR))]
-ReaderPage = Annotated[UserRecord, Depends(page_roles(Role.PANEL_CHAIR, Role.ADMIN))]
+ReaderPage = Annotated[UserRecord, Depends(page_roles(Role.PANEL_CHAIR, Role.SENIOR_MANAGER))]
 M = TypeVar("M", bound=BaseModel)
 templates.env.filters["govuk_date"] = day
 templates.env.filters["govuk_time"] = moment
-
-# What to tell a person when a form's field is missing or not one of its choices.
-_FORM_WORDS = {
-    "panel": "Choose the city panel or an area's MASE panel",
-    "area": "Choose the area",
-    "meets_at": "Enter the date and time of the meeting, for example 10 December 2026 at 10:00",
-    "kind": "Choose what to put on the agenda",
-    "child_id": "Choose a child",
-    "description": "Enter a description (at most 2,000 characters)",
-    "postcode": "Enter a postcode of at most 10 characters",
-    "name": "Enter the attendee's name (at most 100 characters)",
-    "agency": "Enter the attendee's agency (at most 100 characters)",
-    "role": "Enter the attendee's role (at most 100 characters)",
-    "present": "Choose present or sent apologies",
-    "outcome": "Choose the panel's outcome",
-    "text": "Say what the panel decided (at most 4,000 characters)",
-    "owner_agency": "Enter the owner's agency (at most 100 characters)",
-    "owner_person": "Enter the owner's name (at most 100 characters)",
-    "due_on": "Enter the due date as a date, for example 17 December 2026",
-    "status": "Choose open, done or cancelled",
-}
 
 
 def _areas(request: Request) -> list[str]:
@@ -72,11 +56,12 @@ def panel_home(
 ) -> HTMLResponse:
     """Children ranked for the city panel (or an area's MASE panel), each with why."""
     svc = services(request)
+    area = known_area(area[:120], _areas(request)) or ""
     rows, total = ranked_page(
         session,
         viewer=user,
         weights=load_weights(svc.rules_dir),
-        area=area[:120] or None,
+        area=area or None,
         offset=(page - 1) * PER_PAGE,
         limit=PER_PAGE,
         now=svc.clock(),
@@ -142,6 +127,7 @@ def new_meeting(request: Request, session: SessionDep, user: ChairPage, form: Fo
             panel=body.panel,
             area=body.area,
             meets_at=body.meets_at,
+            areas=_areas(request),
             weights=load_weights(svc.rules_dir),
             by=user,
             now=svc.clock(),
@@ -158,14 +144,15 @@ def meeting_page(
     svc = services(request)
     now = svc.clock()
     refused = flash.taken(request)
-    view = meeting_view(session, meeting_id, viewer=user, now=now)
+    weights = load_weights(svc.rules_dir)
+    view = meeting_view(session, meeting_id, viewer=user, weights=weights, now=now)
     meeting = view.meeting
     on_agenda = {i.item.child_id for i in view.items}
     candidates = [
         c
         for c in rank_children(
             session,
-            weights=load_weights(svc.rules_dir),
+            weights=weights,
             now=now,
             area=meeting.area if meeting.panel == "mase" else None,
         )
@@ -179,7 +166,7 @@ def meeting_page(
         panel=panel_name(meeting.panel, meeting.area),
         candidates=candidates,
         outcomes=OUTCOMES,
-        today=now.date(),
+        today=uk_today(now),
         done=done,
         chair=user.role == Role.PANEL_CHAIR,
         errors=refused.errors if refused else [],
@@ -296,7 +283,12 @@ def action_status(
     try:
         body = _checked(schemas.ActionUpdateRequest, values, name)
         row = minutes.set_action_status(
-            session, action_id=action_id, status=body.status, by=user, now=services(request).clock()
+            session,
+            action_id=action_id,
+            status=body.status,
+            by=user,
+            now=services(request).clock(),
+            meeting_id=meeting_id,
         )
     except Refused as exc:
         return _back(request, f"/panels/meetings/{meeting_id}#{name}", exc, name, values)
@@ -316,7 +308,7 @@ def since_page(
         weights=load_weights(svc.rules_dir),
         now=svc.clock(),
     )
-    view = meeting_view(session, meeting_id, viewer=user, now=svc.clock(), audited=False)
+    view = _view(session, meeting_id, user, request)
     (shown,) = [i for i in view.items if i.item.id == item.id]
     return render(
         request,
@@ -343,12 +335,19 @@ def pack(
         weights=load_weights(svc.rules_dir),
         now=svc.clock(),
     )
-    view = meeting_view(session, meeting_id, viewer=user, now=svc.clock(), audited=False)
-    filename = pack_filename(view, chosen)
+    filename = pack_filename(get_or_raise(session, meeting_id), chosen)
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _view(session: SessionDep, meeting_id: int, user: UserRecord, request: Request) -> MeetingView:
+    svc = services(request)
+    weights = load_weights(svc.rules_dir)
+    return meeting_view(
+        session, meeting_id, viewer=user, weights=weights, now=svc.clock(), audited=False
     )
 
 
@@ -374,7 +373,7 @@ def _checked(model: type[M], values: dict[str, Any], form: str) -> M:
         return model.model_validate({k: v for k, v in values.items() if k in model.model_fields})
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])
-        raise Refused(field, _FORM_WORDS.get(field, exc.errors()[0]["msg"])) from None
+        raise Refused(field, schemas.FORM_WORDS.get(field, exc.errors()[0]["msg"])) from None
 
 
 def _back(request: Request, to: str, exc: Refused, form: str, values: dict[str, str]) -> Response:

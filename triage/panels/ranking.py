@@ -32,6 +32,7 @@ from triage.decisions.level import levels_in_force
 from triage.errors import RuleFileError
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS, RiskGrade
 from triage.panels.tables import PanelAction
+from triage.panels.when import UK
 from triage.store.tables import ChildRecord, DecisionRecord, EpisodeRecord, UserRecord
 
 WEIGHTS_FILE = Path("data") / "panel-ranking.yaml"
@@ -253,7 +254,7 @@ def _panel_overdue(session: Session, child_ids: list[int], now: datetime) -> dic
     for action in session.scalars(
         select(PanelAction).where(PanelAction.child_id.in_(child_ids), PanelAction.status == "open")
     ):
-        if action.child_id is not None and action.overdue(now.date()):
+        if action.child_id is not None and action.overdue(now.astimezone(UK).date()):
             found[action.child_id] += 1
     return found
 

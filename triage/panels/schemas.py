@@ -108,6 +108,7 @@ class ActionRequest(BaseModel):
             "owner_agency": "West Midlands Police",
             "owner_person": "DS Dev Sharma",
             "due_on": "2026-12-17",
+            "share_with_partners": False,
         }
     )
 
@@ -115,6 +116,11 @@ class ActionRequest(BaseModel):
     owner_agency: str = Field(min_length=1, max_length=100)
     owner_person: str = Field(min_length=1, max_length=100)
     due_on: date
+    share_with_partners: bool = Field(
+        default=False,
+        description="Whether the partners' pack prints what it says and who owns it (otherwise "
+        "only the agency, the due date and the status)",
+    )
 
 
 class ActionUpdateRequest(BaseModel):
@@ -157,6 +163,7 @@ class Action(BaseModel):
         status="open",
         overdue=False,
         carried=False,
+        shared_with_partners=False,
     )
 
     action_id: int
@@ -165,9 +172,10 @@ class Action(BaseModel):
     owner_agency: str
     owner_person: str
     due_on: date
-    status: ActionStatus
-    overdue: bool
+    status: ActionStatus = Field(description="As it stood at the meeting, if held before today")
+    overdue: bool = Field(description="Open and past due, by the UK date then")
     carried: bool = Field(description="Set at an earlier meeting and still open")
+    shared_with_partners: bool = Field(description="The partners' pack prints what it says")
 
 
 class AgendaItem(BaseModel):
@@ -277,3 +285,25 @@ class SinceLastPanel(BaseModel):
     level_then: str | None
     level_now: str | None
     level_changes: list[LevelChange] = Field(description="People's reviews since then")
+
+
+# What to tell a person when a form's field is missing or not one of its choices.
+FORM_WORDS = {
+    "panel": "Choose the city panel or an area's MASE panel",
+    "area": "Choose one of the area teams",
+    "meets_at": "Enter the date and time of the meeting, for example 10 December 2026 at 10:00",
+    "kind": "Choose what to put on the agenda",
+    "child_id": "Choose a child",
+    "description": "Enter a description (at most 2,000 characters)",
+    "postcode": "Enter a postcode of at most 10 characters",
+    "name": "Enter the attendee's name (at most 100 characters)",
+    "agency": "Enter the attendee's agency (at most 100 characters)",
+    "role": "Enter the attendee's role (at most 100 characters)",
+    "present": "Choose present or sent apologies",
+    "outcome": "Choose the panel's outcome",
+    "text": "Say what the panel decided (at most 4,000 characters)",
+    "owner_agency": "Enter the owner's agency (at most 100 characters)",
+    "owner_person": "Enter the owner's name (at most 100 characters)",
+    "due_on": "Enter the due date as a date, for example 17 December 2026",
+    "status": "Choose open, done or cancelled",
+}

@@ -23,9 +23,10 @@ from triage import audit
 from triage.audit import Actor
 from triage.casework.actions import overdue_actions
 from triage.history.store import edges_frame
+from triage.panels.history import ShownAction
 from triage.panels.meetings import actions_for, item_or_raise
 from triage.panels.ranking import RankingWeights, rank_children
-from triage.panels.tables import PanelAction, PanelAgendaItem, PanelMeeting
+from triage.panels.tables import PanelAgendaItem, PanelMeeting
 from triage.store.tables import (
     ChildRecord,
     EpisodeRecord,
@@ -60,7 +61,7 @@ class LevelChange:
 class OverdueAction:
     what: str  # an action type code (the decisions') or the panel action's description
     police_reference: str | None  # the decisions' actions: the notification asking
-    panel_action: PanelAction | None
+    panel_action: ShownAction | None  # as the meeting shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +238,8 @@ def overdue_for(
     the decisions on their episodes asked for."""
     found = [
         OverdueAction(a.description, None, a)
-        for a in actions_for(session, meeting, item)
-        if a.overdue(now.date())
+        for a in actions_for(session, meeting, item, now)
+        if a.overdue
     ]
     if item.child_id is None:
         return found

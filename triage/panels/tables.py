@@ -1,21 +1,34 @@
-"""The panels' tables, on the store's one `Base` (migration 0008).
+"""The panels' tables, on the store's one `Base` (migrations 0008 and 0012).
 
 panel_meetings ──< panel_agenda_items ──< panel_decisions    (the panel's decision; newest counts)
       │                    └──< panel_actions                (multi-agency actions, by subject)
+      │                              └──< panel_action_updates (each status it had, append-only)
       └──< panel_attendance                                   (present or apologies)
 
 A *panel* is a kind (`city`, or `mase` with its area): meetings of the same kind and area are
 the same panel, one after another. An agenda item is about a *subject* (a child, a person of
 concern or a location) named by `subject_key`: a child's is `child:<id>`; a person's or a
-location's is the key of the item it was carried from, or `item:<id>` when first added. An
-action belongs to the subject, so an open one is shown again at the panel's next meeting.
+location's is the key of the item it was carried from, or `item:<id>` when first added. A
+subject is on a meeting's agenda once. An action belongs to the subject, so an open one is
+shown again at the panel's next meeting; its status is kept as it changed, so a past meeting
+shows each action as it stood then.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from triage.store.tables import Base, UserRecord
@@ -47,6 +60,7 @@ class PanelAgendaItem(Base):
     """A child, a person of concern or a location on a meeting's agenda."""
 
     __tablename__ = "panel_agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "subject_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("panel_meetings.id"), index=True)
@@ -110,10 +124,27 @@ class PanelAction(Base):
     owner_agency: Mapped[str] = mapped_column(String(100))
     owner_person: Mapped[str] = mapped_column(String(100))
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), index=True)  # open | done | cancelled
+    status: Mapped[str] = mapped_column(String(20), index=True)  # now: the newest update's
+    # Whether the partners' pack may print the description and the owner's name (the chair's
+    # choice; otherwise partners see the agency, the due date and the status only).
+    shared_with_partners: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     def overdue(self, today: date) -> bool:
         return self.status == "open" and self.due_on < today
+
+
+class PanelActionUpdate(Base):
+    """A status an action was given, by whom and when (its first is `open`, when set), and the
+    meeting whose page it was given through, if any. Never rewritten."""
+
+    __tablename__ = "panel_action_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("panel_actions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("panel_meetings.id"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
