@@ -172,9 +172,11 @@ def test_a_chair_builds_a_meeting_records_a_decision_and_an_action_and_downloads
     page.get_by_label("Owner's agency").fill("West Midlands Police")
     page.get_by_label("Owner (a person)").fill("DS Dev Sharma")
     page.get_by_label("Due").fill(soon)
+    page.get_by_label("Share with partners").check()
     page.get_by_role("button", name="Add the action").click()
     assert page.get_by_text("Action added.").is_visible()
-    assert page.get_by_role("cell", name="Disruption visit to the flat", exact=True).is_visible()
+    shared = page.get_by_role("cell", name="Disruption visit to the flat Shared with partners")
+    assert shared.is_visible()
     _accessible(page)
 
     with page.expect_download() as download:
