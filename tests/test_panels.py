@@ -142,6 +142,42 @@ def test_a_weights_file_that_cannot_be_used_names_the_field(tmp_path: Path) -> N
         load_weights(tmp_path)
 
 
+def test_what_a_child_disclosed_in_a_return_home_interview_counts_as_exploitation(
+    client: TestClient, headers: H, clock: FrozenClock, database: Database
+) -> None:
+    from triage.interviews.tables import InterviewDisclosure, InterviewTask
+
+    ids = crafted_children(client, headers, clock)
+    with database.transaction() as session:
+        back = clock() - timedelta(days=4)
+        task = InterviewTask(
+            child_id=ids["O"],
+            team="East",
+            status="held",
+            returned_at=back,
+            due_at=back + timedelta(hours=72),
+            created_at=back,
+        )
+        session.add(task)
+        session.flush()
+        for indicator, days in (("older_controlling_adult", -2), ("multiple_phones", 1)):
+            session.add(
+                InterviewDisclosure(
+                    task_id=task.id,
+                    child_id=ids["O"],
+                    indicator=indicator,
+                    recorded_at=clock() + timedelta(days=days),
+                )
+            )
+    with database.reading() as session:
+        (often,) = rank_children(
+            session, weights=load_weights(RULES), now=clock(), child_ids=[ids["O"]]
+        )
+    # Disclosed two days ago: counted; recorded tomorrow: not known now.
+    assert often.exploitation_indicators == ("older_controlling_adult",)
+    assert "exploitation" in {c.factor for c in often.contributions}
+
+
 def test_the_ranking_filters_by_area(client: TestClient, headers: H, clock: FrozenClock) -> None:
     crafted_children(client, headers, clock)
     every = client.get("/api/v1/panels/children", headers=headers["panel_chair"]).json()["items"]

@@ -4,9 +4,9 @@ A child's points are the sum of what is known about them now (`rules/data/panel-
 holds every weight): the highest level in force among their recent episodes (the one
 definition, `triage.decisions.level`), episodes in the last 30 days, going missing more often
 than before (acceleration), how recently they were last seen (the risk stays high in the weeks
-after an episode), the different exploitation indicators police ticked, still missing, and
-actions past due (the decisions' and the panels' own). Each contribution says in words why it
-counts, the way a decision gives its reasons.
+after an episode), the exploitation indicators police ticked or the child disclosed in a
+return home interview, still missing, and actions past due (the decisions' and the panels').
+Each contribution says in words why it counts, the way a decision gives its reasons.
 
 A child's area is the team the decision on their newest episode routed to; the city panel
 sees every area.
@@ -30,6 +30,7 @@ from triage.casework.actions import overdue_actions
 from triage.casework.vocabulary import said
 from triage.decisions.level import levels_in_force
 from triage.errors import RuleFileError
+from triage.interviews.tables import InterviewDisclosure
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS, RiskGrade
 from triage.panels.tables import PanelAction
 from triage.panels.when import UK
@@ -164,6 +165,7 @@ def rank_children(
     levels = levels_in_force(session, ids)
     overdue = overdue_actions(session, ids, now)
     panel_overdue = _panel_overdue(session, list(by_child), now)
+    disclosed = _disclosed(session, list(by_child), now, weights.exploitation.days)
     names = {
         c.id: f"{c.given_name} {c.family_name}"
         for c in session.scalars(select(ChildRecord).where(ChildRecord.id.in_(list(by_child))))
@@ -178,6 +180,7 @@ def rank_children(
             sum(len(overdue.get(e.id, [])) for e in found) + panel_overdue.get(child_id, 0),
             weights,
             now,
+            disclosed.get(child_id, set()),
         )
         for child_id, found in by_child.items()
     ]
@@ -247,6 +250,19 @@ def _areas(session: Session, by_child: dict[int, list[_Episode]]) -> dict[int, s
     return {c: teams[e] for c, e in newest.items() if e in teams}
 
 
+def _disclosed(session: Session, ids: list[int], now: datetime, days: int) -> dict[int, set[str]]:
+    """What each child disclosed in a return home interview recorded in the last `days`."""
+    found: dict[int, set[str]] = defaultdict(set)
+    when = InterviewDisclosure.recorded_at
+    for child_id, indicator in session.execute(
+        select(InterviewDisclosure.child_id, InterviewDisclosure.indicator).where(
+            InterviewDisclosure.child_id.in_(ids), when > now - timedelta(days), when <= now
+        )
+    ):
+        found[child_id].add(indicator)
+    return found
+
+
 def _panel_overdue(session: Session, child_ids: list[int], now: datetime) -> dict[int, int]:
     if not child_ids:
         return {}
@@ -268,6 +284,7 @@ def _ranked(
     overdue: int,
     weights: RankingWeights,
     now: datetime,
+    disclosed: set[str],
 ) -> RankedChild:
     def within(days: int, *, skip: int = 0) -> list[_Episode]:
         start, end = now - timedelta(days=skip + days), now - timedelta(days=skip)
@@ -320,7 +337,8 @@ def _ranked(
         )
     )
     indicators = sorted(
-        {i for e in within(w.exploitation.days) for i in e.indicators} & EXPLOITATION_INDICATORS
+        ({i for e in within(w.exploitation.days) for i in e.indicators} | disclosed)
+        & EXPLOITATION_INDICATORS
     )
     if indicators:
         parts.append(
