@@ -25,6 +25,7 @@ from triage.accounts.service import create_user
 from triage.decisions.revet import revet_due
 from triage.http import create_app
 from triage.intake import load_records
+from triage.interviews.service import plan_pass
 from triage.notification.reader import raw_from_text
 from triage.settings import get_settings
 from triage.store import create_database
@@ -40,7 +41,9 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "pages.db"
     path.unlink(missing_ok=True)
-    settings = get_settings(database_url=f"sqlite:///{path}", secret_key="b" * 40)
+    # The service's own schedule is off while timing: the bench catches up by hand first (the
+    # re-vets and the interview pass that follows them), so pages are timed in the steady state.
+    settings = get_settings(database_url=f"sqlite:///{path}", secret_key="b" * 40, revet_seconds=0)
     database = create_database(settings)
     vetter = create_vetter(settings)
     city = generate_city(months=12, seed=7)
@@ -58,8 +61,12 @@ def main() -> None:
     caught_up = revet_due(
         database, vetter, vetter.rulebook.current.hour_thresholds, as_of=now, now=now
     )
+    planned = plan_pass(database, vetter.rulebook.current, now=now)
     seconds = time.perf_counter() - started
-    print(f"re-vetted {caught_up.decided} episodes that time had made due in {seconds:.1f} s")
+    print(
+        f"re-vetted {caught_up.decided} episodes that time had made due and planned "
+        f"{planned.created} interviews in {seconds:.1f} s"
+    )
     with database.transaction() as session:
         create_user(
             session,

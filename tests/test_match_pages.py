@@ -87,3 +87,16 @@ def test_only_mash_workers_and_admins_decide_matches(
 ) -> None:
     _sign_in(client, username)
     assert client.get("/matches").status_code == 403
+
+
+def test_the_queue_by_child_follows_a_confirmed_match_at_once(
+    client: TestClient, pair: int
+) -> None:
+    """The queue is read again whenever the store changes; a merge moves episodes without a
+    new notification, and the queue must show one child at once."""
+    _sign_in(client, "sam")
+    before = client.get("/queue").context["items"]  # type: ignore[attr-defined]
+    assert sorted(c.waiting for c in before) == [1, 1]
+    _decide(client, pair, "confirm")
+    (merged,) = client.get("/queue").context["items"]  # type: ignore[attr-defined]
+    assert merged.waiting == 2

@@ -9,7 +9,8 @@ waiting, the notification queue's own order. Each row carries the child's most u
 notification, their newest, how many await a person, and the next deadline.
 
 Deadlines live in each decision's actions, so the order is settled here in Python over every
-child with open work (a few hundred at a time in a city) rather than in SQL.
+child with open work (a few hundred at a time in a city) rather than in SQL, from what needs a
+person as `open_work` last read it (read again whenever the store has changed).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from triage import audit
 from triage.audit import Actor
-from triage.casework.actions import open_actions
-from triage.casework.queue import TO_DO, QueueItem, queue_item, queue_rows
+from triage.casework.open_work import open_work
+from triage.casework.queue import TO_DO, QueueItem, queue_item
 from triage.decisions.level import ReviewStatus
 from triage.notification.vocabulary import RiskGrade
 from triage.store.tables import EpisodeRecord, UserRecord
@@ -107,14 +108,14 @@ def children_with_open_work(
     session: Session, *, now: datetime, filters: ChildFilters = ChildFilters()
 ) -> list[ChildItem]:
     """Every child with open work that the filters keep, in the queue's order."""
-    rows = queue_rows().subquery("queue")
-    query = select(rows).where(rows.c.status.in_(sorted(s.value for s in filters.statuses)))
-    if filters.team:
-        query = query.where(rows.c.team == filters.team)
-    found = list(session.execute(query))
-    actions = open_actions(
-        session, {row.episode_id: row.decision_id for row in found if row.decision_id is not None}
-    )
+    work = open_work(session)
+    statuses = {s.value for s in filters.statuses}
+    found = [
+        row
+        for row in work.rows
+        if row.status in statuses and (not filters.team or row.team == filters.team)
+    ]
+    actions = work.actions
     by_child: dict[int, list[QueueItem]] = defaultdict(list)
     for row in found:
         overdue = [type_ for type_, due_at in actions.get(row.episode_id, ()) if due_at < now]
