@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -92,15 +93,18 @@ def service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> Iterat
         import json
 
         ingest(database, raw_from_text(json.dumps(payload), source="test"), vetter=scored_vetter)
+    try:
+        with serving(create_app(settings, database=database, vetter=scored_vetter)) as base:
+            yield base
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served by uvicorn on a free local port, in a thread; its address."""
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, database=database, vetter=scored_vetter),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -112,7 +116,6 @@ def service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> Iterat
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        database.dispose()
 
 
 def _sign_in(page: Any, base: str, username: str) -> None:
@@ -174,7 +177,9 @@ def test_a_worker_overrides_the_top_of_the_queue_and_an_admin_sees_it_audited(
     assert "Waiting for a second person" in reviews  # lowering a high needs another person
     # Then on to the next notification that needs a person, with a way back to the queue.
     assert worker.get_by_role("link", name="Back to the queue").is_visible()
-    worker.get_by_role("link", name="Next child in the queue: Maya Brooks, WEB-MED (medium)").click()
+    worker.get_by_role(
+        "link", name="Next child in the queue: Maya Brooks, WEB-MED (medium)"
+    ).click()
     assert worker.url == f"{service}/notifications/WEB-MED"
     worker.go_back()
 

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from test_browser import _accessible, _free_port, _sign_in, browser  # noqa: F401  (a fixture)
+from test_browser import _accessible, _sign_in, browser, serving  # noqa: F401  (a fixture)
 
 from factories import notification
 from triage.http import create_app
@@ -61,26 +58,10 @@ def service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> Iterat
     ingest(database, raw_from_text(json.dumps(payload), source="test"), vetter=scored_vetter)
     with database.transaction() as session:
         interviews.plan(session, interviews.rules_of(scored_vetter.rulebook.current), now=now)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, database=database, vetter=scored_vetter),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serving(create_app(settings, database=database, vetter=scored_vetter)) as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         database.dispose()
 
 

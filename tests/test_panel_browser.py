@@ -5,18 +5,15 @@ notification page prints without navigation or forms."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from pypdf import PdfReader
 from sqlalchemy import select
-from test_browser import _accessible, _free_port, _sign_in, browser  # noqa: F401
+from test_browser import _accessible, _sign_in, browser, serving  # noqa: F401
 
 from factories import notification
 from triage.accounts import get_by_username
@@ -108,26 +105,10 @@ def panel_service(tmp_path: Path, scored_vetter: Vetter, password_hash: str) -> 
             by=chair,
             now=held,
         )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, database=database, vetter=scored_vetter),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serving(create_app(settings, database=database, vetter=scored_vetter)) as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         database.dispose()
 
 

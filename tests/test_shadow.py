@@ -300,3 +300,16 @@ def test_an_unusable_candidate_is_refused_naming_the_field(client: TestClient, h
     )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "rules_dir"
+
+
+def test_an_unusable_candidate_model_is_refused_naming_the_field(
+    client: TestClient, headers: H, rules_dir: Path
+) -> None:
+    """Found by the fuzzer: a model folder with no artefact answered 500."""
+    refused = client.post(
+        "/api/v1/analytics/shadow",
+        json={"candidate": str(rules_dir), "model": "/nowhere"},
+        headers=headers["analyst"],
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "model"

@@ -23,7 +23,13 @@ from triage.analysis.pseudonymised import Pseudonymiser
 from triage.analysis.replay import Replayed, StoredVersion, candidate_vetter
 from triage.audit import Actor
 from triage.decisions.models import from_json
-from triage.errors import RecordNotFound, RuleFileError, ShadowConflict, ShadowRefused
+from triage.errors import (
+    ModelError,
+    RecordNotFound,
+    RuleFileError,
+    ShadowConflict,
+    ShadowRefused,
+)
 from triage.notification import Notification
 from triage.rules import RuleEngine
 from triage.shadow.tables import ShadowDecision, ShadowRun
@@ -143,8 +149,10 @@ def _candidate(
         return candidate_vetter(
             engine, rules_dir, home_authority=home_authority, model_dir=model_dir
         )
-    except (RuleFileError, OSError) as error:
+    except (RuleFileError, OSError, ValueError) as error:
         raise ShadowRefused("rules_dir", f"the candidate cannot be used: {error}") from None
+    except ModelError as error:
+        raise ShadowRefused("model", f"the candidate's model cannot be used: {error}") from None
 
 
 def follow(session: Session, run: ShadowRun, candidate: Vetter, *, now: datetime) -> int:
