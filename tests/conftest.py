@@ -55,40 +55,10 @@ def postgres_available() -> None:
     pytest.skip(reason=f"PostgreSQL tests skipped: {problem}")
 
 
-@pytest.fixture(scope="session")
-def postgres_template(postgres_available: None) -> Iterator[str]:
-    """A database migrated once for the whole run, that each test's database is copied from
-    (a copy takes a twentieth of the time the migrations take)."""
-    name = f"tpl_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        create_database(get_settings(database_url=_database_url(name))).dispose()
-        yield name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _database_url(name: str) -> str:
-    return sa.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture
-def postgres_url(postgres_template: str) -> Iterator[str]:
-    """A database of this test's own, at the newest schema, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    try:
-        yield _database_url(name)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

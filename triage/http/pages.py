@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from triage.accounts.roles import CASEWORK, DESCRIPTIONS, Role
+from triage.casework import dates
 from triage.casework.vocabulary import in_words, said
 from triage.http import csrf
 from triage.http.deps import SESSION_COOKIE, SessionDep, services, user_from_token
@@ -64,8 +65,8 @@ UK = ZoneInfo("Europe/London")
 
 
 def when(value: datetime | None) -> str:
-    """A moment as UK time, as staff read it (stored in UTC)."""
-    return value.astimezone(UK).strftime("%d %b %Y %H:%M") if value else ""
+    """A moment as UK time, as GOV.UK writes it in a table: "3 Dec 2026 at 2:30pm"."""
+    return dates.moment(value, short=True)
 
 
 def for_how_long(start: datetime | None, end: datetime | None) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from triage.casework.dates import UK
 from triage.panels import minutes
 from triage.panels.meetings import add_item, create_meeting
 from triage.panels.ranking import RankingWeights, rank_children
 from triage.panels.tables import PanelMeeting
-from triage.panels.when import UK
 from triage.store.tables import EpisodeRecord, UserRecord
 
 ATTENDEES = (

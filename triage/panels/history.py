@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from triage.casework.dates import UK
 from triage.panels.tables import PanelAction, PanelActionUpdate, PanelMeeting
-from triage.panels.when import UK
 
 
 @dataclass(frozen=True, slots=True)

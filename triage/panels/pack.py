@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from triage import audit
 from triage.audit import Actor
+from triage.casework.dates import day, moment
 from triage.casework.glance import Glance, at_a_glance
 from triage.casework.records import ChildView, child_view
 from triage.casework.vocabulary import said
@@ -38,7 +39,6 @@ from triage.panels.meetings import ItemView, meeting_view, panel_name
 from triage.panels.ranking import RankedChild, RankingWeights, rank_children
 from triage.panels.since import OverdueAction, SinceLastPanel, overdue_for, since_last_panel
 from triage.panels.tables import PanelMeeting
-from triage.panels.when import day, moment
 from triage.store.tables import UserRecord
 
 HERE = Path(__file__).parent

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from triage.accounts.roles import Role
+from triage.casework.dates import UK, day, moment
 from triage.errors import FieldError, Refused
 from triage.http import csrf, flash
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
@@ -35,7 +36,6 @@ from triage.panels.meetings import (
 from triage.panels.pack import Version, pack_filename, render_pack
 from triage.panels.ranking import load_weights, rank_children, ranked_page
 from triage.panels.since import since_for
-from triage.panels.when import UK, day, moment
 from triage.store.tables import UserRecord
 
 router = APIRouter(include_in_schema=False)

@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 from triage import audit
 from triage.audit import Actor
 from triage.casework.actions import overdue_actions
+from triage.casework.dates import UK
 from triage.casework.vocabulary import said
 from triage.decisions.level import levels_in_force
 from triage.errors import RuleFileError
 from triage.interviews.tables import InterviewDisclosure
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS, RiskGrade
 from triage.panels.tables import PanelAction
-from triage.panels.when import UK
 from triage.store.tables import ChildRecord, DecisionRecord, EpisodeRecord, UserRecord
 
 WEIGHTS_FILE = Path("data") / "panel-ranking.yaml"

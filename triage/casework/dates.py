@@ -1,5 +1,6 @@
 """Dates and times as GOV.UK writes them, in UK time: "3 December 2026", "3 December 2026 at
-2:30pm" (stored in UTC)."""
+2:30pm", "midday", "midnight"; in a table's narrow column the month is shortened ("3 Dec 2026
+at 2:30pm"). Every time is stored in UTC; every page, pack and report says it this way."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from zoneinfo import ZoneInfo
 UK = ZoneInfo("Europe/London")
 
 
-def day(value: date | datetime | None) -> str:
+def day(value: date | datetime | None, *, short: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(UK).date()
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {value:%b %Y}" if short else f"{value.day} {value:%B %Y}"
 
 
-def moment(value: datetime | None) -> str:
+def moment(value: datetime | None, *, short: bool = False) -> str:
     if value is None:
         return ""
     local = value.astimezone(UK)
@@ -27,4 +28,4 @@ def moment(value: datetime | None) -> str:
         clock = "midday"
     elif (local.hour, local.minute) == (0, 0):
         clock = "midnight"
-    return f"{day(local)} at {clock}"
+    return f"{day(local, short=short)} at {clock}"
