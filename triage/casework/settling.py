@@ -50,11 +50,11 @@ def supersedable(session: Session, episode: EpisodeRecord) -> list[Supersedable]
     )
     levels = levels_in_force(session, [e.id for e in older])
     return [
-        Supersedable(e.police_reference, levels[e.id].level, levels[e.id].decision_id, e)
+        Supersedable(e.police_reference, level.level, decision_id, e)
         for e in older
-        if e.id in levels
-        and levels[e.id].status is ReviewStatus.AWAITING_REVIEW
-        and levels[e.id].decision_id is not None
+        if (level := levels.get(e.id)) is not None
+        and level.status is ReviewStatus.AWAITING_REVIEW
+        and (decision_id := level.decision_id) is not None
     ]
 
 

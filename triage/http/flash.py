@@ -17,7 +17,7 @@ import json
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -26,6 +26,7 @@ from fastapi.responses import Response
 from triage.errors import FieldError
 from triage.http.deps import services
 
+R = TypeVar("R", bound=Response)
 COOKIE = "triage_form"
 LIFETIME = 600  # seconds
 LARGEST = 3500  # bytes of cookie value; browsers keep at least 4096 per cookie
@@ -94,7 +95,7 @@ def taken(request: Request) -> Refused | None:
     )
 
 
-def forget(request: Request, response: Response) -> Response:
+def forget(request: Request, response: R) -> R:
     """Drop the carried form once its page has been shown."""
     if COOKIE in request.cookies:
         response.delete_cookie(COOKIE, path=request.url.path)

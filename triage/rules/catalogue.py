@@ -261,7 +261,7 @@ def _rule(path: Path, parameters: dict[str, Any]) -> Rule:
     rule_id = data.get("id") if isinstance(data, dict) else None
     for action in (data.get("effect") or {}).get("actions") or [] if rule_id else []:
         if isinstance(action, dict) and isinstance(hours := action.get("due_hours"), dict):
-            action["due_hours"] = parameters.get(hours.get(PARAM), hours)  # {$param: name}
+            action["due_hours"] = parameters.get(str(hours.get(PARAM)), hours)  # {$param: name}
     try:
         spec = RuleSpec.model_validate(data)
     except ValidationError as exc:
