@@ -92,9 +92,19 @@ class Database:
         if self.guard:
             engine = create_engine(self.url, hide_parameters=True, poolclass=NullPool)
         try:
-            with engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+            with engine.connect() as connection:
+                if connection.dialect.name == "sqlite":
+                    # SQLite alters a table by copying it; with foreign keys enforced, dropping
+                    # the old copy of a table other rows point at fails. Checks are off for the
+                    # migration only (a PRAGMA that takes effect outside a transaction).
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+                if connection.dialect.name == "sqlite":
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
         finally:
             if engine is not self.engine:
                 engine.dispose()
