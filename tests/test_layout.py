@@ -99,13 +99,17 @@ def test_the_public_surface_is_pinned(module: str) -> None:
 # Runtime dependencies by their import names; two are used through another library.
 IMPORTS = {
     "alembic": "alembic",
+    "dask": "dask",
     "durable-rules": "durable",
+    "fairlearn": "fairlearn",
     "fastapi": "fastapi",
     "jinja2": "jinja2",
     "limits": "limits",
     "matplotlib": "matplotlib",
+    "networkx": "networkx",
     "numpy": "numpy",
     "pandas": "pandas",
+    "pandera": "pandera",
     "pwdlib": "pwdlib",
     "pydantic": "pydantic",
     "pyjwt": "jwt",
