@@ -1,6 +1,7 @@
 """Storage: tables, migrations, and the transaction boundary."""
 
 # Domain tables on the same Base, so the migrations and their checks see every table.
+from triage.intelligence import tables as _intelligence_tables  # noqa: F401
 from triage.interviews import tables as _interview_tables  # noqa: F401
 from triage.panels import tables as _panel_tables  # noqa: F401
 from triage.quarantine import tables as _quarantine_tables  # noqa: F401

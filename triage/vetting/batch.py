@@ -28,6 +28,7 @@ from triage.history.features import (
 from triage.history.store import edges_frame, episodes_frame
 from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, identifiers_of
 from triage.identity.names import name_key
+from triage.intelligence.facts import HotspotIndex
 from triage.notification import Notification
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.store.tables import ChildIdentifier, ChildRecord, EpisodeRecord
@@ -154,6 +155,7 @@ def prepare(
         companions_of=index.companions_of,
         exploited_among=lambda _linked: exploited,
         moments=moments,
+        hotspot_of=HotspotIndex.load(session).of,
     )
 
 
@@ -168,11 +170,13 @@ def prepare_from(
     exploited_among: Callable[[set[int]], Exploited],
     moments: Sequence[datetime] | None = None,
     disclosed_of: Callable[[int, datetime], Collection[str]] | None = None,
+    hotspot_of: Callable[[Notification, datetime], bool] | None = None,
 ) -> Prepared:
     """The facts for notifications whose (child id, episode id) are known, each as of when it
     was sent, from history frames holding at least those children's episodes and links.
     `exploited_among` gives the exploitation-flagged versions of the linked children;
-    `disclosed_of` (if given) what a child had disclosed in return home interviews by a moment."""
+    `disclosed_of` (if given) what a child had disclosed in return home interviews by a moment;
+    `hotspot_of` (if given) whether a notification named a known hotspot at a moment."""
     ruleset = vetter.rulebook.current
     when = list(moments) if moments is not None else [n.sent_at for n in notifications]
     targets = targets_frame(
@@ -219,6 +223,7 @@ def prepare_from(
                 disclosed=(
                     disclosed_of(child, moment) if disclosed_of and child is not None else ()
                 ),
+                at_known_hotspot=hotspot_of(n, moment) if hotspot_of else False,
             )
         )
         suggested.append(found)

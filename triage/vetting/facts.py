@@ -77,10 +77,15 @@ def build_fact(
     linked_exploited_children: int,
     suggested: list[Suggestion],
     disclosed: Collection[str] = (),
+    at_known_hotspot: bool = False,
 ) -> dict[str, Any]:
     """The flat fact for the rules (field names as in triage/rules/fields.py). `disclosed` are
-    the indicators the child disclosed in return home interviews known by `as_of`."""
+    the indicators the child disclosed in return home interviews known by `as_of`;
+    `at_known_hotspot` (last seen or found at a place a panel marked a known hotspot) counts as
+    the indicator `known_hotspot` whether or not police ticked it."""
     indicators = set(n.episode.indicators)
+    if at_known_hotspot:
+        indicators.add(Indicator.KNOWN_HOTSPOT)
     # A return is known once police report it (it may be stamped minutes after `sent_at`).
     returned = n.episode.returned_at is not None
     end = min(n.episode.returned_at, as_of) if n.episode.returned_at else as_of

@@ -15,6 +15,7 @@ from triage.decisions.models import Score, VettedDecision
 from triage.history.features import HistoryFeatures, exploited_as_known
 from triage.history.store import disclosed_as_known, exploitation_versions, features_as_of
 from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID, owner_of
+from triage.intelligence.facts import at_known_hotspot
 from triage.notification import Notification
 from triage.rules.book import Rulebook
 from triage.vetting.assemble import assemble
@@ -83,6 +84,7 @@ class Vetter:
             ),
             suggested=suggested,
             disclosed=disclosed_as_known(session, child_id, moment) if child_id else (),
+            at_known_hotspot=at_known_hotspot(session, n, moment),
         )
         fired = self.rulebook.engine.evaluate(ruleset.engine_name, fact)
         return assemble(
