@@ -9,7 +9,8 @@ TriageError                   base of everything raised on purpose here         
 │   ├── CaseworkRefused       a review, agreement or action against casework policy    422
 │   ├── UserError             an account that cannot be created as asked               422
 │   ├── QuarantineRefused     a quarantined record dismissed without a usable reason   422
-│   └── ShadowRefused         a shadow run asked, approved or stopped against policy   422
+│   ├── ShadowRefused         a shadow run asked, approved or stopped against policy   422
+│   └── PromotionRefused      a ruleset promoted or rolled back against policy         422
 ├── Conflict                  the record is not in a state that allows this            409
 │   ├── QuarantineError       a quarantined record already replayed or superseded      409
 │   ├── MatchDecisionError    a possible match already decided                         409
@@ -112,6 +113,12 @@ class QuarantineRefused(Refused):
 class ShadowRefused(Refused):
     """Raised when a shadow run is asked for by someone not an analyst, approved by someone not
     an admin or by the person who asked, or its candidate folder changed since it was asked."""
+
+
+class PromotionRefused(Refused):
+    """Raised when a ruleset promotion or rollback lacks two different people (an analyst or
+    admin asking, an admin approving), an equality note or figures, or its candidate does not
+    load, is already live, or there is nothing to roll back to."""
 
 
 class Conflict(TriageError):
