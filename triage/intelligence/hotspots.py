@@ -8,6 +8,7 @@ police ticked, and how recently it was named. The trend compares the episodes of
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,11 +91,16 @@ def rank_places(
         grouped.setdefault(s.place.key, []).append(s)
     return _ranked(
         (
-            _count(key, group[0].place.label, group[0].place.district or NOT_KNOWN, group, now)
+            _count(key, _spelling(group), group[0].place.district or NOT_KNOWN, group, now)
             for key, group in grouped.items()
         ),
         order,
     )
+
+
+def _spelling(group: list[Sighting]) -> str:
+    """The place's most used spelling (of equals, the one said first)."""
+    return Counter(s.place.label for s in sorted(group, key=lambda s: s.at)).most_common(1)[0][0]
 
 
 def rank_districts(

@@ -88,7 +88,10 @@ def links(
         if evidence not in link.evidence:
             link.evidence.append(evidence)
 
-    references = dict(session.execute(select(EpisodeRecord.id, EpisodeRecord.police_reference)))
+    references = {
+        e: ref
+        for e, ref in session.execute(select(EpisodeRecord.id, EpisodeRecord.police_reference))
+    }
     edges = edges_frame(session)
     for episode_id, child, companion, seen in zip(
         edges["episode_id"],

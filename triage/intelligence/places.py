@@ -1,6 +1,6 @@
 """A place as police or an interviewer wrote it, normalised so that one place has one key.
 
-A place is kept as given (its first spelling is its label) and keyed by its words folded
+A place is kept as given (its most used spelling is its label) and keyed by its words folded
 (case, punctuation and spaces) with any postcode in it written the standard way. A postcode in
 the text, or else a lone outward code ("Bus station, B5"), gives its postcode district; the
 child's own addresses ("Home address", "Placement address") are that child's postcode, so two
@@ -25,7 +25,7 @@ PLACEMENT_WORDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One place: `key` (one per place), `label` (as first given), `district` (outward code or
+    """One place: `key` (one per place), `label` (as given), `district` (outward code or
     None when not known)."""
 
     key: str
