@@ -29,6 +29,7 @@ from triage.accounts import api as accounts_api
 from triage.accounts import pages as accounts_pages
 from triage.analysis import Pseudonymiser
 from triage.analysis import api as analysis_api
+from triage.analysis import pages as analysis_pages
 from triage.audit import api as audit_api
 from triage.audit import pages as audit_pages
 from triage.casework import api as casework_api
@@ -52,6 +53,7 @@ from triage.reports import api as reports_api
 from triage.reports import pages as reports_pages
 from triage.settings import Settings
 from triage.shadow import api as shadow_api
+from triage.shadow import pages as shadow_pages
 from triage.shadow.service import follow_pass
 from triage.store import Database, create_database
 from triage.vetting import Vetter, create_vetter
@@ -134,6 +136,8 @@ def create_app(
     app.include_router(reports_pages.router)
     app.include_router(interviews_pages.router)
     app.include_router(panels_pages.router)
+    app.include_router(analysis_pages.router)
+    app.include_router(shadow_pages.router)
     pages.mount_static(app)
     return app
 
