@@ -78,7 +78,10 @@ def test_the_public_surface_is_what_callers_import() -> None:
 def test_same_seed_writes_identical_bytes(tmp_path: Path) -> None:
     first = write_city(generate_city(seed=3), tmp_path / "a")
     second = write_city(generate_city(seed=3), tmp_path / "b")
-    assert set(first) == {"notifications.jsonl", "notifications.csv", "truth.csv", "children.csv"}
+    assert set(first) == {
+        "notifications.jsonl", "notifications.csv", "truth.csv", "children.csv",
+        "case-record.csv", "fostering.csv", "extracts-truth.csv",
+    }  # fmt: skip
     for name, path in first.items():
         assert path.read_bytes() == second[name].read_bytes(), name
         assert path.read_bytes().endswith(b"\n")

@@ -5,6 +5,9 @@
     truth.csv            one row per episode: the true child, true risk, outcome (never loaded
                          into the service; for measuring it)
     children.csv         one row per true child: the identity the council holds, every id
+    case-record.csv      the case record system's extract (triage.synth.extracts)
+    fostering.csv        the fostering service's extract
+    extracts-truth.csv   one row per way the extracts diverge from the police feed, and why
 
 The same city always writes the same bytes.
 """
@@ -20,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from triage.notification.reader import CSV_COLUMNS, csv_row
+from triage.synth import extracts
 from triage.synth.city import ChildTruth, EpisodeTruth, SyntheticCity
 
 _LIST_SEPARATOR = ";"
 
 
 def write_city(city: SyntheticCity, out: Path) -> dict[str, Path]:
-    """Write the city's four files into `out` (created if need be); return their paths by name."""
+    """Write the city's files into `out` (created if need be); return their paths by name."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "notifications.jsonl": out / "notifications.jsonl",
@@ -40,6 +44,14 @@ def write_city(city: SyntheticCity, out: Path) -> dict[str, Path]:
     _write_csv(paths["notifications.csv"], CSV_COLUMNS, (csv_row(r) for r in city.records))
     _write_csv(paths["truth.csv"], _columns(EpisodeTruth), (_plain(t) for t in city.truth))
     _write_csv(paths["children.csv"], _columns(ChildTruth), (_plain(c) for c in city.children))
+    drawn = extracts.extract(city)
+    for name, columns, rows in (
+        ("case-record.csv", extracts.CASE_RECORD_COLUMNS, drawn.case_record),
+        ("fostering.csv", extracts.FOSTERING_COLUMNS, drawn.fostering),
+        ("extracts-truth.csv", extracts.TRUTH_COLUMNS, drawn.truth),
+    ):
+        paths[name] = out / name
+        _write_csv(paths[name], columns, rows)
     return paths
 
 
