@@ -31,7 +31,7 @@ def shadow_page(
 ) -> HTMLResponse:
     svc = services(request)
     runs = session.scalars(select(ShadowRun).order_by(ShadowRun.id.desc())).all()
-    names = dict(session.execute(select(UserRecord.id, UserRecord.username)).tuples().all())
+    names = {i: n for i, n in session.execute(select(UserRecord.id, UserRecord.username))}
     chosen = service.get_or_raise(session, run) if run else (runs[0] if runs else None)
     result = None
     if chosen is not None and chosen.started_at is not None:
