@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,9 +56,38 @@ def postgres_available() -> None:
     pytest.skip(reason=f"PostgreSQL tests skipped: {problem}")
 
 
-@pytest.fixture
-def postgres_url(postgres_available: None) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def postgres_template(postgres_available: None) -> Iterator[str | None]:
+    """The SQL of a schema migrated once for the whole run (pg_dump, data included), under a
+    placeholder name; each test restores it into a schema of its own in one round trip instead
+    of running every migration again. None where pg_dump is missing: tests then migrate."""
     with postgres_schema() as url:
+        create_database(get_settings(database_url=url)).dispose()
+        schema = sa.make_url(url).query["options"].removeprefix("-csearch_path=")
+        server = sa.make_url(POSTGRES_URL)
+        try:
+            dump = subprocess.run(
+                ["pg_dump", "-h", server.host or "127.0.0.1", "-p", str(server.port or 5432)]
+                + ["-U", server.username or "postgres", "-d", server.database or "test"]
+                + ["-n", schema, "--inserts", "--no-owner", "--no-privileges"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError):
+            yield None
+            return
+    # psql's own commands (\restrict) are not SQL; the schema's name becomes a placeholder.
+    sql = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))
+    yield sql.replace(schema, TEMPLATE_SCHEMA)
+
+
+TEMPLATE_SCHEMA = "triage_template_schema"
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str | None) -> Iterator[str]:
+    with postgres_schema(restore=postgres_template) as url:
         yield url
 
 
@@ -70,12 +100,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A database URL whose tables live in a schema of their own, dropped afterwards."""
+def postgres_schema(restore: str | None = None) -> Iterator[str]:
+    """A database URL whose tables live in a schema of their own, dropped afterwards; made
+    from `restore` (the template's SQL, see `postgres_template`) when given, else empty."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    if restore is None:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    else:
+        raw = admin.raw_connection()
+        try:
+            raw.cursor().execute(restore.replace(TEMPLATE_SCHEMA, schema))
+            raw.commit()
+        finally:
+            raw.close()
     url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
         yield url.render_as_string(hide_password=False)
