@@ -66,10 +66,13 @@ def postgres_template(postgres_available: None) -> Iterator[str | None]:
         schema = sa.make_url(url).query["options"].removeprefix("-csearch_path=")
         server = sa.make_url(POSTGRES_URL)
         try:
+            command = [
+                *("pg_dump", "-h", server.host or "127.0.0.1", "-p", str(server.port or 5432)),
+                *("-U", server.username or "postgres", "-d", server.database or "test"),
+                *("-n", schema, "--inserts", "--no-owner", "--no-privileges"),
+            ]
             dump = subprocess.run(
-                ["pg_dump", "-h", server.host or "127.0.0.1", "-p", str(server.port or 5432)]
-                + ["-U", server.username or "postgres", "-d", server.database or "test"]
-                + ["-n", schema, "--inserts", "--no-owner", "--no-privileges"],
+                command,
                 capture_output=True,
                 text=True,
                 check=True,
