@@ -30,6 +30,14 @@ class Settings(BaseSettings):
         default=Path("models/synthetic-city"),
         description="The scored model in force (a folder holding model.json); unset for none",
     )
+    outcomes_file: Path | None = Field(
+        default=None,
+        description="A CSV of police_reference and an outcome label (like the synthetic city's "
+        "truth.csv) for the analysts' live calibration; unset: no outcome is known",
+    )
+    outcomes_label: str = Field(
+        default="outcome", max_length=64, description="The outcome column in outcomes_file"
+    )
     echo_sql: bool = False
     database_statement_seconds: float = Field(
         default=1.5,
@@ -70,7 +78,7 @@ class Settings(BaseSettings):
     def token_lifetime(self) -> timedelta:
         return timedelta(minutes=self.token_minutes)
 
-    @field_validator("model_dir", mode="before")
+    @field_validator("model_dir", "outcomes_file", mode="before")
     @classmethod
     def _empty_means_none(cls, value: object) -> object:
         return None if value in ("", None) else value

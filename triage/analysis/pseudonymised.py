@@ -41,6 +41,11 @@ class Pseudonymiser:
         digest = hmac.new(self._key, f"episode:{episode_id}".encode(), hashlib.sha256)
         return "E-" + digest.hexdigest()[:16]
 
+    def worker(self, user_id: int) -> str:
+        """A reviewer as analysts see them: a keyed pseudonym, never a name."""
+        digest = hmac.new(self._key, f"worker:{user_id}".encode(), hashlib.sha256)
+        return "W-" + digest.hexdigest()[:12]
+
 
 class PseudonymisedDecision(BaseModel):
     """One notification's newest decision and review, as an analyst may see it."""

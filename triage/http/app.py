@@ -45,6 +45,8 @@ from triage.intake import api as intake_api
 from triage.interviews import api as interviews_api
 from triage.interviews import pages as interviews_pages
 from triage.interviews.service import plan_pass
+from triage.monitoring import api as monitoring_api
+from triage.monitoring import pages as monitoring_pages
 from triage.panels import api as panels_api
 from triage.panels import pages as panels_pages
 from triage.quarantine import api as quarantine_api
@@ -136,6 +138,7 @@ def create_app(
     app.include_router(reports_pages.router)
     app.include_router(interviews_pages.router)
     app.include_router(panels_pages.router)
+    app.include_router(monitoring_pages.router)
     app.include_router(analysis_pages.router)
     app.include_router(shadow_pages.router)
     pages.mount_static(app)
@@ -181,6 +184,7 @@ def _api() -> APIRouter:
         quarantine_api,
         audit_api,
         analysis_api,
+        monitoring_api,
         shadow_api,
         reports_api,
         panels_api,
