@@ -10,7 +10,8 @@ TriageError                   base of everything raised on purpose here         
 │   ├── UserError             an account that cannot be created as asked               422
 │   ├── QuarantineRefused     a quarantined record dismissed without a usable reason   422
 │   ├── ShadowRefused         a shadow run asked, approved or stopped against policy   422
-│   └── PromotionRefused      a ruleset promoted or rolled back against policy         422
+│   ├── PromotionRefused      a ruleset promoted or rolled back against policy         422
+│   └── ExtractRefused        a reconciliation extract whose header is not its schema  422
 ├── Conflict                  the record is not in a state that allows this            409
 │   ├── QuarantineError       a quarantined record already replayed or superseded      409
 │   ├── MatchDecisionError    a possible match already decided                         409
@@ -119,6 +120,10 @@ class PromotionRefused(Refused):
     """Raised when a ruleset promotion or rollback lacks two different people (an analyst or
     admin asking, an admin approving), an equality note or figures, or its candidate does not
     load, is already live, or there is nothing to roll back to."""
+
+
+class ExtractRefused(Refused):
+    """Raised when a file is not the extract it was said to be (its header is wrong)."""
 
 
 class Conflict(TriageError):

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pandera.pandas as pa
 
-from triage.errors import Refused
+from triage.errors import ExtractRefused
 from triage.notification.fields import UK
 from triage.notification.vocabulary import LegalStatus, PlacementType
 from triage.reconciliation.reasons import Source
@@ -32,10 +32,6 @@ CATEGORIES = {
 }
 LEGAL_STATUSES = (*(s.value for s in LegalStatus), "care_leaver")
 PLACEMENT_TYPES = tuple(p.value for p in PlacementType)
-
-
-class ExtractRefused(Refused):
-    """Raised when a file is not the extract it was said to be (its header is wrong)."""
 
 
 @dataclass(frozen=True, slots=True)
