@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from triage.accounts.roles import Role
@@ -28,7 +29,19 @@ from triage.store.tables import UserRecord
 
 router = APIRouter(include_in_schema=False)
 Analyst = Annotated[UserRecord, Depends(page_roles(Role.ANALYST, Role.ADMIN))]
-Text = Annotated[str, Query(max_length=500)]
+
+
+class BacktestAsked(BaseModel):
+    """The back-test form's fields, the page's and the CSV's alike (all text as typed)."""
+
+    candidate: str = Field("", max_length=500)
+    model: str = Field("", max_length=500)
+    since: str = Field("", max_length=500)
+    until: str = Field("", max_length=500)
+    outcomes: str = Field("", max_length=500)
+
+
+Asked = Annotated[BacktestAsked, Query()]
 
 
 def _date(errors: list[FieldError], name: str, text: str) -> date | None:
@@ -51,17 +64,11 @@ def _folder(errors: list[FieldError], name: str, text: str) -> Path | None:
     return path
 
 
-def run(
-    svc: Services,
-    *,
-    candidate: str,
-    model: str = "",
-    since: str = "",
-    until: str = "",
-    outcomes: str = "",
-) -> tuple[Backtest | None, list[FieldError]]:
+def run(svc: Services, asked: BacktestAsked) -> tuple[Backtest | None, list[FieldError]]:
     """The back-test asked for by the form's fields, or the problems with them (each naming
     its field)."""
+    candidate, model, outcomes = asked.candidate, asked.model, asked.outcomes
+    since, until = asked.since, asked.until
     errors: list[FieldError] = []
     rules_dir = _folder(errors, "candidate", candidate)
     if not candidate.strip():
@@ -114,34 +121,21 @@ def backtest_page(
     request: Request,
     session: SessionDep,
     user: Analyst,
-    candidate: Text = "",
-    model: Text = "",
-    since: Text = "",
-    until: Text = "",
-    outcomes: Text = "",
+    asked: Asked,
 ) -> HTMLResponse:
     svc = services(request)
-    registered = session.scalars(select(ShadowRun.rules_dir).distinct()).all()
-    asked = bool(candidate or model or since or until or outcomes)
-    result, errors = (
-        run(svc, candidate=candidate, model=model, since=since, until=until, outcomes=outcomes)
-        if asked
-        else (None, [])
-    )
+    registered = session.scalars(
+        select(ShadowRun.rules_dir).distinct().order_by(ShadowRun.rules_dir)
+    ).all()
+    result, errors = run(svc, asked) if any(asked.model_dump().values()) else (None, [])
     return render(
         request,
         "backtest.html",
         status_code=422 if errors else 200,
         user=user,
         errors=errors,
-        form={
-            "candidate": candidate,
-            "model": model,
-            "since": since,
-            "until": until,
-            "outcomes": outcomes,
-        },
-        registered=sorted(set(registered)),
+        form=asked.model_dump(),
+        registered=registered,
         result=result,
         heat=heat,
         chart_svg=chart.svg(result.workload) if result is not None else None,
@@ -154,17 +148,10 @@ def backtest_page(
 def backtest_csv(
     request: Request,
     user: Analyst,
-    candidate: Text = "",
-    model: Text = "",
-    since: Text = "",
-    until: Text = "",
-    outcomes: Text = "",
+    asked: Asked,
 ) -> Response:
     """The per-child diff of the same back-test, as CSV (pseudonymised)."""
-    svc = services(request)
-    result, errors = run(
-        svc, candidate=candidate, model=model, since=since, until=until, outcomes=outcomes
-    )
+    result, errors = run(services(request), asked)
     if result is None:
         body = "\n".join(f"{e.field}: {e.problem}" for e in errors) + "\n"
         return Response(body, status_code=422, media_type="text/plain")

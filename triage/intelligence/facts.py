@@ -21,8 +21,31 @@ KNOWN_HOTSPOT = "known_hotspot"
 
 
 def at_known_hotspot(session: Session, n: Notification, moment: datetime) -> bool:
-    """Whether the notification's last seen or found place was a known hotspot at `moment`."""
-    return HotspotIndex.load(session).of(n, moment)
+    """Whether the notification's last seen or found place was a known hotspot at `moment`.
+
+    One vetting on the intake path reads only its own places' rows (none when it names no
+    place), not every hotspot as a batch does (`HotspotIndex`)."""
+    keys = _place_keys(n)
+    if not keys:
+        return False
+    marked = session.scalars(
+        select(PlaceRecord.hotspot_since).where(
+            PlaceRecord.key.in_(keys), PlaceRecord.status == KNOWN_HOTSPOT
+        )
+    )
+    return any(since is not None and since <= moment for since in marked)
+
+
+def _place_keys(n: Notification) -> set[str]:
+    """The keys of the places the notification names: where last seen and where found."""
+    homes = {
+        "home_postcode": n.child.home_postcode,
+        "placement_postcode": n.child.placement_postcode,
+    }
+    places = (
+        normalise(t, **homes) for t in (n.episode.last_seen_location, n.episode.return_location)
+    )
+    return {place.key for place in places if place is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +66,4 @@ class HotspotIndex:
     def of(self, n: Notification, moment: datetime) -> bool:
         if not self.since:
             return False
-        homes = {
-            "home_postcode": n.child.home_postcode,
-            "placement_postcode": n.child.placement_postcode,
-        }
-        for text in (n.episode.last_seen_location, n.episode.return_location):
-            place = normalise(text, **homes)
-            if place is not None and place.key in self.since and self.since[place.key] <= moment:
-                return True
-        return False
+        return any(key in self.since and self.since[key] <= moment for key in _place_keys(n))
