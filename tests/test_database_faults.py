@@ -178,3 +178,42 @@ def test_a_database_that_is_down_answers_503_at_once_and_nothing_sent_is_lost(
     assert stored.status_code == 201, stored.text
     again = client.post("/api/v1/notifications", json=sent, headers=police)
     assert again.json()["outcome"] == "unchanged"
+
+
+class _Connection:
+    """What the watchdog reads of a psycopg connection: its socket."""
+
+    def __init__(self, fd: int) -> None:
+        self.pgconn = type("PGconn", (), {"socket": fd})()
+
+
+def _hold_the_interpreter(seconds: float) -> None:
+    """Keep every other thread from running, as a long garbage collection does: one C call
+    (builtin sum over a range) that never lets go of the interpreter lock."""
+    n = 1_000_000
+    started = time.monotonic()
+    sum(range(n))
+    per = (time.monotonic() - started) / n
+    sum(range(int(seconds / max(per, 1e-10))))
+
+
+def test_the_watchdog_does_not_cut_a_connection_because_this_process_stood_still() -> None:
+    from triage.store.guard import Watchdog
+
+    watchdog = Watchdog()
+    ours, server = socket.socketpair()
+    try:
+        connection = _Connection(ours.fileno())
+        watchdog.arm(connection, 0.05)
+        _hold_the_interpreter(0.6)  # past the deadline, but the server was never the late one
+        assert watchdog.disarm(connection) is False
+        ours.sendall(b"still open")
+        assert server.recv(16) == b"still open"
+
+        # A server that truly does not answer is still cut, once the process runs again.
+        watchdog.arm(connection, 0.05)
+        time.sleep(0.6)
+        assert watchdog.disarm(connection) is True
+    finally:
+        ours.close()
+        server.close()

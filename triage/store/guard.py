@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 
 PING_SECONDS = 0.5
 PROBE_EVERY_SECONDS = 1.0
+# A watchdog that wakes this much later than it asked was itself held up (a long garbage
+# collection, a C call holding the interpreter, a starved CPU); so, likely, was every thread
+# whose answer may be waiting unread. It gives them this long again rather than cut them.
+STALLED_SECONDS = 0.1
+GRACE_SECONDS = 0.25
 
 
 class Watchdog:
@@ -65,15 +70,22 @@ class Watchdog:
             return id(connection) in self._cut
 
     def _watch(self) -> None:
+        due: float | None = None  # when the watchdog last asked to be woken
         while True:
             with self._wake:
                 now = time.monotonic()
+                stalled = due is not None and now - due > STALLED_SECONDS
                 late = [key for key, (deadline, _fd) in self._armed.items() if deadline <= now]
                 for key in late:
-                    _deadline, fd = self._armed.pop(key)
+                    _deadline, fd = self._armed[key]
+                    if stalled:  # the process stood still, not necessarily the server
+                        self._armed[key] = (now + GRACE_SECONDS, fd)
+                        continue
+                    del self._armed[key]
                     self._cut.add(key)
                     _shut(fd)
                 waits = [deadline - now for deadline, _fd in self._armed.values()]
+                due = now + min(waits) if waits else None
                 self._wake.wait(timeout=min(waits) if waits else None)
 
 
@@ -121,10 +133,10 @@ class DatabaseGuard:
             return "ok"
         return f"not answering since {self.down_since:%Y-%m-%dT%H:%M:%SZ}"
 
-    def mark_down(self) -> None:
+    def mark_down(self, why: str) -> None:
         if self.down_since is None:
             self.down_since = datetime.now(UTC)
-            log.error("the database is not answering: refusing requests until it does")
+            log.error("the database is not answering (%s): refusing requests until it does", why)
         if self._probing.acquire(blocking=False):
             threading.Thread(target=self._probe, name="db-probe", daemon=True).start()
 
@@ -151,7 +163,7 @@ class DatabaseGuard:
                 cursor.execute("SELECT 1")
         except Exception as exc:
             if self.watchdog.disarm(dbapi_connection):
-                self.mark_down()
+                self.mark_down(f"no answer to a ping within {self.ping_seconds} s")
                 raise DatabaseUnavailable(self.down_since) from exc
             # A connection the server closed (a restart): the pool tries a fresh one.
             raise DisconnectionError("the pooled connection was closed") from exc
@@ -168,8 +180,10 @@ class DatabaseGuard:
         cut = self.watchdog.disarm(dbapi) if dbapi is not None else False
         # Cut by the watchdog, or no connection at all (refused, timed out): not answering.
         # A cancelled statement or a broken constraint is the server answering: not down.
-        if cut or context.connection is None:
-            self.mark_down()
+        if cut:
+            self.mark_down(f"no answer to a statement within {self.statement_seconds + 0.5} s")
+        elif context.connection is None:
+            self.mark_down(f"could not connect ({type(context.original_exception).__name__})")
 
 
 def _socket_of(connection: Any) -> int | None:
