@@ -32,7 +32,7 @@ run: $(STAMP) city
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/triage schema --check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n logical --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -326,14 +326,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if the service logged a name, date of birth, postcode or free text that a
-    test submitted (tests register what they submit: tests/privacy.py)."""
+    test submitted (tests register what they submit: tests/privacy.py). Under pytest-xdist each
+    worker checks its own log and hands what it found to the controller, which reports it."""
     found = leaks(SERVICE_LOG.lines)
-    if not found:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller judges the run
+        workeroutput["personal_data_logged"] = found[:20]
+        workeroutput["lines_logged"] = len(SERVICE_LOG.lines)
+        workeroutput["lines_with_personal_data"] = len(found)
+        return
+    held = len(found) + WORKERS["lines_with_personal_data"]
+    found = [*WORKERS_FOUND, *found]
+    if not held:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.section("personal data in the service's log", sep="=", red=True)
         for value, line in found[:20]:
             reporter.line(f"{value!r} in: {line[:300]}")
-        reporter.line(f"{len(found)} line(s) of {len(SERVICE_LOG.lines)} logged hold personal data")
+        lines = len(SERVICE_LOG.lines) + WORKERS["lines_logged"]
+        reporter.line(f"{held} line(s) of {lines} logged hold personal data")
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+WORKERS_FOUND: list[tuple[str, str]] = []
+WORKERS = {"lines_logged": 0, "lines_with_personal_data": 0}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: gather what each worker found in its own log."""
+    output = getattr(node, "workeroutput", {})
+    WORKERS_FOUND.extend((value, line) for value, line in output.get("personal_data_logged", []))
+    for key in WORKERS:
+        WORKERS[key] += output.get(key, 0)
