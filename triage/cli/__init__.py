@@ -11,7 +11,10 @@ accounts    users add|list|deactivate
 service     schema, migrate, serve
 reports     report monthly             the committee's monthly report as files
 analysis    backtest                   a candidate ruleset replayed on the stored history
+reconcile   reconcile import|rejected|replay|report|discrepancies|assign|resolve
 shadow      shadow start|approve|stop|follow|report   a candidate deciding beside the live one
+intelligence  intelligence places|groups   hotspots and children who go missing together
+rules       rules promote|rollback|history   the live rules changed with sign-off
 """
 
 from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
@@ -20,9 +23,12 @@ from triage.cli import (  # noqa: F401  (each module adds its commands to `app`)
     decisions,
     identity,
     intake,
+    intelligence,
     interviews,
     quarantine,
+    reconcile,
     reports,
+    rules,
     scoring,
     service,
     shadow,

@@ -3,7 +3,7 @@ an extract read into rows kept and rows refused.
 
     result = read_extract(Source.CASE_RECORD, text)
     result.rows        # ExtractRow, typed, one per good line
-    result.rejected    # RejectedRow: the line's number, its cells as given, and each problem
+    result.rejected    # RejectedRow: the line's number, its cells and raw text, each problem
 
 A file whose header lacks a column, or has one the schema does not know, is refused whole
 (`ExtractRefused`, naming the columns): it is not this extract. Otherwise every line is judged
@@ -60,6 +60,7 @@ class RejectedRow:
     row_number: int
     cells: dict[str, str]
     errors: list[dict[str, str]]
+    raw: str = ""  # the line exactly as it came
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,15 @@ def read_extract(source: Source, text: str) -> ExtractResult:
             if part
         )
         raise ExtractRefused("columns", f"not a {source.value} extract: {said}")
-    lines = [row for row in reader if any(cell.strip() for cell in row)]
+    physical = text.splitlines()
+    lines, numbers, raws = [], [], []
+    first = reader.line_num + 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            lines.append(row)
+            numbers.append(first)
+            raws.append("\n".join(physical[first - 1 : reader.line_num]))
+        first = reader.line_num + 1
     cells = [dict(zip(header, _padded(row, len(header)), strict=True)) for row in lines]
     frame = pd.DataFrame(cells, columns=header, dtype=str).fillna("")
     errors: dict[int, list[dict[str, str]]] = {}
@@ -165,24 +174,26 @@ def read_extract(source: Source, text: str) -> ExtractResult:
             errors.setdefault(int(case.index), []).append(
                 {"field": str(case.column), "problem": problem}
             )
-    _check_rows(frame, errors)
+    _check_rows(frame, errors, numbers)
     rows, rejected = [], []
     for i, row_cells in enumerate(cells):
-        number = i + 2
+        number = numbers[i]
         if i in errors:
-            rejected.append(RejectedRow(number, row_cells, errors[i]))
+            rejected.append(RejectedRow(number, row_cells, errors[i], raws[i]))
         else:
             rows.append(typed(row_cells, number))
     return ExtractResult(rows, rejected)
 
 
-def _check_rows(frame: pd.DataFrame, errors: dict[int, list[dict[str, str]]]) -> None:
+def _check_rows(
+    frame: pd.DataFrame, errors: dict[int, list[dict[str, str]]], numbers: list[int]
+) -> None:
     """What pandera's per-column checks cannot see: a record id given twice, and an end
     before the start."""
     seen: dict[str, int] = {}
     for i, record_id in enumerate(frame["record_id"].tolist()):
         if record_id.strip() and record_id in seen:
-            problem = f"{record_id!r} is also on line {seen[record_id] + 2}"
+            problem = f"{record_id!r} is also on line {numbers[seen[record_id]]}"
             errors.setdefault(i, []).append({"field": "record_id", "problem": problem})
         seen.setdefault(record_id, i)
     for i, (began, ended) in enumerate(zip(frame["started_at"], frame["ended_at"], strict=True)):
