@@ -51,6 +51,7 @@ from triage.panels import api as panels_api
 from triage.panels import pages as panels_pages
 from triage.quarantine import api as quarantine_api
 from triage.quarantine import pages as quarantine_pages
+from triage.reconciliation import pages as reconciliation_pages
 from triage.reports import api as reports_api
 from triage.reports import pages as reports_pages
 from triage.settings import Settings
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(monitoring_pages.router)
     app.include_router(analysis_pages.router)
     app.include_router(shadow_pages.router)
+    app.include_router(reconciliation_pages.router)
     pages.mount_static(app)
     return app
 

@@ -127,7 +127,7 @@ def _roots(session: Session) -> dict[int, int]:
             select(ChildRecord.id, ChildRecord.merged_into_id).where(
                 ChildRecord.merged_into_id.is_not(None)
             )
-        ).tuples()
+        ).all()
         if survivor is not None
     }
     roots = {}
