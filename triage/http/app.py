@@ -54,6 +54,9 @@ from triage.quarantine import pages as quarantine_pages
 from triage.reconciliation import pages as reconciliation_pages
 from triage.reports import api as reports_api
 from triage.reports import pages as reports_pages
+from triage.rulesets import api as rulesets_api
+from triage.rulesets import pages as rulesets_pages
+from triage.rulesets.service import Watch
 from triage.settings import Settings
 from triage.shadow import api as shadow_api
 from triage.shadow import pages as shadow_pages
@@ -93,6 +96,7 @@ def create_app(
             interval=settings.revet_seconds,
             clock=svc.clock,
             followers=[
+                Watch(svc.vetter.rulebook),  # a ruleset promoted from the command line
                 lambda now: plan_pass(svc.database, svc.vetter.rulebook.current, now=now),
                 lambda now: follow_pass(
                     svc.database, svc.vetter.rulebook.engine, settings.home_authority, now=now
@@ -142,6 +146,7 @@ def create_app(
     app.include_router(monitoring_pages.router)
     app.include_router(analysis_pages.router)
     app.include_router(shadow_pages.router)
+    app.include_router(rulesets_pages.router)
     app.include_router(reconciliation_pages.router)
     pages.mount_static(app)
     return app
@@ -188,6 +193,7 @@ def _api() -> APIRouter:
         analysis_api,
         monitoring_api,
         shadow_api,
+        rulesets_api,
         reports_api,
         panels_api,
         interviews_api,
