@@ -78,6 +78,10 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/panels/meetings/{meeting_id}/items/{item_id}/actions"): CHAIR,
     ("PATCH", "/api/v1/panels/actions/{action_id}"): CHAIR,
     ("GET", "/api/v1/panels/meetings/{meeting_id}/pack"): PANEL_READ,
+    ("GET", "/api/v1/intelligence/places"): CASE | {"analyst", "admin"},
+    ("GET", "/api/v1/intelligence/places/{place_ref}"): CASE | {"admin"},
+    ("POST", "/api/v1/intelligence/places/{place_ref}/status"): {"panel_chair", "admin"},
+    ("GET", "/api/v1/intelligence/groups"): CASE,
 }
 
 
@@ -150,6 +154,9 @@ def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, A
         "decision_id": view["decision"]["decision_id"],
         "username": "jo",
         "task_id": tasks.json()["items"][0]["task_id"],
+        "place_ref": client.get("/api/v1/intelligence/places", headers=chair).json()["places"][0][
+            "ref"
+        ],
     }
 
 
@@ -209,6 +216,7 @@ def _call(client: TestClient, method: str, path: str, seed: dict[str, Any], auth
         },
         "/api/v1/panels/actions/{action_id}": {"json": {"status": "done"}},
         "/api/v1/analytics/shadow": {"json": {"candidate": "/nowhere"}},
+        "/api/v1/intelligence/places/{place_ref}/status": {"json": {"status": "none"}},
     }
     return client.request(method, url, headers=auth, **bodies.get(path, {}))
 

@@ -42,6 +42,8 @@ from triage.http.problems import UNANSWERED, ProblemException
 from triage.http.security import DOCS_ASSETS, CredentialsFirst, SecurityHeaders
 from triage.identity import pages as match_pages
 from triage.intake import api as intake_api
+from triage.intelligence import api as intelligence_api
+from triage.intelligence import pages as intelligence_pages
 from triage.interviews import api as interviews_api
 from triage.interviews import pages as interviews_pages
 from triage.interviews.service import plan_pass
@@ -146,6 +148,7 @@ def create_app(
     app.include_router(monitoring_pages.router)
     app.include_router(analysis_pages.router)
     app.include_router(shadow_pages.router)
+    app.include_router(intelligence_pages.router)
     app.include_router(rulesets_pages.router)
     app.include_router(reconciliation_pages.router)
     pages.mount_static(app)
@@ -197,6 +200,7 @@ def _api() -> APIRouter:
         reports_api,
         panels_api,
         interviews_api,
+        intelligence_api,
     ):
         api.include_router(module.router)
     return api

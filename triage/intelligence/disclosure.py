@@ -8,12 +8,18 @@ that named two districts counts in each); children and exploitation episodes are
 the row's episodes. Cells are hidden by the monthly report's own suppression (primary under 5,
 secondary until no total gives one away, audited by linear programming). Rows are in district
 order, never ranked: an order by true counts would say something about hidden ones.
+
+Suppressing a city's table takes seconds (a linear program per hidden cell), so the cells to
+hide are kept for the last few tables asked for, by their every value: the same counts give the
+same table at once, and any change of a count (a new episode, the window moving) makes it anew.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 from triage.intelligence.hotspots import Hotspot
 from triage.reports.suppression import AtMost, Hidden, Line, suppress
@@ -22,6 +28,29 @@ ALL = "All districts"
 PERIODS = ("before", "recent", "episodes")
 COLUMNS = (*PERIODS, "children", "exploitation")
 SHOWN = {Hidden.PRIMARY: "fewer than 5", Hidden.SECONDARY: "withheld"}
+
+
+class Counts(Protocol):
+    """What the table reads of a district (a `Hotspot` has these)."""
+
+    @property
+    def district(self) -> str: ...
+    @property
+    def before(self) -> int: ...
+    @property
+    def recent(self) -> int: ...
+    @property
+    def children(self) -> int: ...
+    @property
+    def exploitation(self) -> int: ...
+
+
+class _Counts(NamedTuple):
+    district: str
+    before: int
+    recent: int
+    children: int
+    exploitation: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +76,7 @@ class DistrictRow:
 
 
 def district_values(
-    districts: list[Hotspot],
+    districts: Sequence[Counts],
 ) -> tuple[dict[Hashable, int], list[Line], list[AtMost]]:
     """Every cell of the table (by (district, column)), its lines and its relations."""
     values: dict[Hashable, int] = {}
@@ -73,8 +102,11 @@ def district_values(
 
 def for_sharing(districts: list[Hotspot]) -> list[DistrictRow]:
     """The districts table with small numbers suppressed, rows in district order then all."""
-    values, lines, relations = district_values(districts)
-    hidden = suppress(values, lines, relations)
+    values, _lines, _relations = district_values(districts)
+    counts = (
+        _Counts(d.district, d.before, d.recent, d.children, d.exploitation) for d in districts
+    )
+    hidden = dict(_hidden(tuple(sorted(counts))))
     rows = []
     for name in [*sorted(d.district for d in districts), ALL]:
         cells = {}
@@ -88,3 +120,11 @@ def for_sharing(districts: list[Hotspot]) -> list[DistrictRow]:
             )
         rows.append(DistrictRow(name, cells))
     return rows
+
+
+@lru_cache(maxsize=8)
+def _hidden(counts: tuple[_Counts, ...]) -> tuple[tuple[Hashable, Hidden], ...]:
+    """The cells to hide for districts with these counts (district, before, recent, children,
+    exploitation), kept for the last tables asked for."""
+    values, lines, relations = district_values(counts)
+    return tuple(suppress(values, lines, relations).items())

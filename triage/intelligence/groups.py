@@ -18,15 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage import audit
-from triage.audit import Actor
 from triage.decisions.level import levels_in_force
 from triage.errors import RecordNotFound
 from triage.intelligence.network import Link, groups, links
+from triage.intelligence.service import Viewer, as_actor
 from triage.intelligence.sightings import sightings
 from triage.interviews.tables import InterviewDisclosure
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.panels.tables import PanelMeeting
-from triage.store.tables import ChildRecord, UserRecord
+from triage.store.tables import ChildRecord
 
 _EXPLOITATION = frozenset(i.value for i in EXPLOITATION_INDICATORS)
 
@@ -74,23 +74,23 @@ def last_panel(session: Session, now: datetime) -> PanelMeeting | None:
     )
 
 
-def find_groups(session: Session, *, viewer: UserRecord, now: datetime) -> list[Group]:
+def find_groups(session: Session, *, viewer: Viewer, now: datetime) -> list[Group]:
     """Every group of two or more children linked in the last year, largest first (audited)."""
     found = _build(session, now)
     audit.record(
-        session, Actor.of(viewer), "view_groups", record_type="groups", record_id="all",
+        session, as_actor(viewer), "view_groups", record_type="groups", record_id="all",
         now=now, groups=len(found),
     )  # fmt: skip
     return found
 
 
-def group_detail(session: Session, *, ref: str, viewer: UserRecord, now: datetime) -> Group:
+def group_detail(session: Session, *, ref: str, viewer: Viewer, now: datetime) -> Group:
     """One group by its ref (audited with its children's ids)."""
     group = next((g for g in _build(session, now) if g.ref == ref), None)
     if group is None:
         raise RecordNotFound("group", ref)
     audit.record(
-        session, Actor.of(viewer), "view_group", record_type="group", record_id=ref, now=now,
+        session, as_actor(viewer), "view_group", record_type="group", record_id=ref, now=now,
         children=[c.child_id for c in group.children],
     )  # fmt: skip
     return group

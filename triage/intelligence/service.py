@@ -30,6 +30,12 @@ from triage.panels.ranking import RankingWeights
 from triage.panels.tables import PanelAgendaItem
 from triage.store.tables import ChildRecord, UserRecord
 
+Viewer = UserRecord | Actor  # a signed-in person, or the console (the CLI)
+
+
+def as_actor(viewer: Viewer) -> Actor:
+    return viewer if isinstance(viewer, Actor) else Actor.of(viewer)
+
 
 def place_ref(key: str) -> str:
     """A place's name in URLs and the audit trail: a digest of its key."""
@@ -70,7 +76,7 @@ def _row(spot: Hotspot, records: dict[str, PlaceRecord]) -> PlaceRow:
 def hotspots(
     session: Session,
     *,
-    viewer: UserRecord,
+    viewer: Viewer,
     now: datetime,
     order: Order = "episodes",
     area: str | None = None,
@@ -78,7 +84,7 @@ def hotspots(
 ) -> list[PlaceRow]:
     """Every place named in the `days` before `now`, ranked (for those who see names; audited)."""
     audit.record(
-        session, Actor.of(viewer), "view_places", record_type="places", record_id="all",
+        session, as_actor(viewer), "view_places", record_type="places", record_id="all",
         now=now, order=order, area=area,
     )  # fmt: skip
     records = _records(session)
@@ -87,19 +93,19 @@ def hotspots(
 
 
 def districts(
-    session: Session, *, viewer: UserRecord, now: datetime, area: str | None = None
+    session: Session, *, viewer: Viewer, now: datetime, area: str | None = None
 ) -> list[DistrictRow]:
     """The districts table for sharing (analysts, exports for sharing): the last two periods of
     `TREND_DAYS`, small numbers suppressed (audited)."""
     audit.record(
-        session, Actor.of(viewer), "view_places_for_sharing", record_type="places",
+        session, as_actor(viewer), "view_places_for_sharing", record_type="places",
         record_id="districts", now=now, area=area,
     )  # fmt: skip
     found = sightings(session, now=now, days=2 * TREND_DAYS)
     return for_sharing(rank_districts(found, now=now, area=area))
 
 
-def place_detail(session: Session, *, ref: str, viewer: UserRecord, now: datetime) -> PlaceDetail:
+def place_detail(session: Session, *, ref: str, viewer: Viewer, now: datetime) -> PlaceDetail:
     """One place with the children and episodes that named it (audited with their ids)."""
     found = [s for s in sightings(session, now=now) if place_ref(s.place.key) == ref]
     if not found:
@@ -111,7 +117,7 @@ def place_detail(session: Session, *, ref: str, viewer: UserRecord, now: datetim
         for c in session.scalars(select(ChildRecord).where(ChildRecord.id.in_(spot.child_ids)))
     }
     audit.record(
-        session, Actor.of(viewer), "view_place", record_type="place", record_id=ref, now=now,
+        session, as_actor(viewer), "view_place", record_type="place", record_id=ref, now=now,
         children=sorted(spot.child_ids), episodes=sorted(spot.episode_ids),
     )  # fmt: skip
     return PlaceDetail(row, sorted(found, key=lambda s: s.at, reverse=True), names)
