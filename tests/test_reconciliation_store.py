@@ -418,3 +418,25 @@ def test_the_command_line_imports_reports_and_resolves(
     assert "accepted" in run(
         "reconcile", "resolve", "1", "--status", "accepted", "--note", "Known", "--by", "dm"
     )
+
+
+def test_the_monthly_report_carries_the_reconciled_count_and_the_explained_differences(
+    june: Database,
+) -> None:
+    from triage.reports.monthly import build
+
+    with june.reading() as session:
+        before = build(session, JUNE, areas=[], for_sharing=False).table("reconciliation")
+    assert before.rows == () and "not reconciled yet" in before.note
+    with june.transaction() as session:
+        reconcile(session)
+    with june.reading() as session:
+        full = build(session, JUNE, areas=[], for_sharing=False).table("reconciliation")
+        shared = build(session, JUNE, areas=[], for_sharing=True).table("reconciliation")
+    cells = {label: cells[0].text for label, cells in full.rows}
+    assert cells["Episodes police notified"] == "11"
+    assert cells["Reconciled: held alike by every source that should hold them"] == "3"
+    assert cells["Differences"] == "10" and cells["Explained by a specific reason"] == "9"
+    assert cells["Reason: No reason found"] == "1"
+    hidden = {label: cells[0].text for label, cells in shared.rows}
+    assert hidden["Reason: No reason found"] == "fewer than 5"

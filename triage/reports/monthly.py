@@ -1,5 +1,6 @@
 """The monthly report for the committee: children missing and their episodes, by area and by
-looked-after status, month by month over a year, and the return home interviews.
+looked-after status, month by month over a year, the return home interviews, and the month's
+reconciliation with the case record and fostering service (`triage.reports.reconciled`).
 
 Everything is counted from the database as it was known at the month's end (see
 `triage.reports.episodes`, and `triage.reports.interviews` for the month and 72 hours of each
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from triage.interviews.service import InterviewRules
 from triage.notification.vocabulary import Classification
 from triage.reports import interviews as rhi
+from triage.reports import reconciled
 from triage.reports.episodes import (
     NOT_VETTED,
     OTHER_AUTHORITIES,
@@ -104,6 +106,7 @@ def build(
         session, window=window, known_at=known_at, due_after=timedelta(hours=due_hours)
     )
     teams = rhi.add_counts(counts, interviews, month=month, window=window, areas=areas)
+    reconciliation = reconciled.add_counts(counts, session, month)
     shown = counts.shown(for_sharing=for_sharing)
     tables = [
         _episode_table("by_area", "By area", "Area", rows, shown, "area"),
@@ -118,6 +121,7 @@ def build(
         _other_authorities_table(shown),
         _trend_table(window, month, shown, averaged),
         *rhi.tables(shown, teams=teams),
+        reconciled.table(shown, reconciliation, month),
     ]
     return MonthlyReport(
         month=month,
