@@ -58,6 +58,10 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/v1/analytics/shadow/approval"): {"admin"},
     ("POST", "/api/v1/analytics/shadow/stop"): {"analyst", "admin"},
     ("GET", "/api/v1/analytics/shadow/report"): {"analyst", "admin"},
+    ("GET", "/api/v1/rulesets/history"): {"analyst", "admin"},
+    ("GET", "/api/v1/rulesets/versions/{version}"): {"analyst", "admin"},
+    ("POST", "/api/v1/rulesets/promotions"): {"admin"},
+    ("POST", "/api/v1/rulesets/rollbacks"): {"admin"},
     ("GET", "/api/v1/interviews/tasks"): RHI | CASE,
     ("GET", "/api/v1/interviews/tasks/{task_id}"): RHI | CASE,
     ("POST", "/api/v1/interviews/tasks/{task_id}/allocation"): RHI,
@@ -93,6 +97,18 @@ def _api_routes(client: TestClient) -> set[tuple[str, str]]:
 
 def test_the_role_table_names_every_endpoint(client: TestClient) -> None:
     assert _api_routes(client) == set(ALLOWED)
+
+
+def _kept_version(client: TestClient) -> str:
+    """A ruleset version kept as data (as a promotion keeps it), to read back."""
+    from datetime import UTC, datetime
+
+    from triage.rulesets.tables import RulesetVersion
+
+    version = "0" * 64
+    with client.app.state.services.database.transaction() as session:  # type: ignore[attr-defined]
+        session.add(RulesetVersion(version=version, kept_at=datetime(2026, 3, 15, tzinfo=UTC)))
+    return version
 
 
 def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -142,6 +158,7 @@ def _seed(client: TestClient, headers: dict[str, dict[str, str]]) -> dict[str, A
         headers=chair,
     ).json()
     return {
+        "version": _kept_version(client),
         "meeting_id": meeting["meeting_id"],
         "item_id": item["item_id"],
         "action_id": action["action_id"],
@@ -194,6 +211,11 @@ def _call(client: TestClient, method: str, path: str, seed: dict[str, Any], auth
             "json": {"kind": "cass_referral", "made_on": "2026-03-20T00:00:00Z"}
         },
         "/api/v1/reports/monthly": {"params": {"month": "2026-02"}},
+        # Refused (422): no such candidate folder; nothing promoted to roll back.
+        "/api/v1/rulesets/promotions": {
+            "json": {"candidate": "/nowhere", "asked_by": "priya", "equality_note": "None"}
+        },
+        "/api/v1/rulesets/rollbacks": {"json": {"asked_by": "priya", "reason": "A test"}},
         "/api/v1/panels/meetings": {"json": {"panel": "city", "meets_at": "2026-04-01T10:00:00Z"}}
         if method == "POST"
         else {},
