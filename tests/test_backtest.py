@@ -154,7 +154,14 @@ def test_the_period_limits_the_versions_replayed(
         vetter,
         notification(reference="APRIL", reported=REPORTED + timedelta(days=30)),
     )
-    result = _run(database, vetter, vetter, since=date(2026, 4, 1), until=date(2026, 4, 30))
+    result = _run(
+        database,
+        vetter,
+        vetter,
+        since=date(2026, 4, 1),
+        until=date(2026, 4, 30),
+        keep_decisions=True,
+    )
     assert result.summary["decisions"] == 1 and result.summary["decisions_that_differ"] == 0
     assert set(result.decisions["month"]) == {"2026-04"}
 
@@ -187,7 +194,7 @@ def test_a_later_correction_does_not_leak_into_an_earlier_decision(
     later = changed(second, sent_at=(REPORTED + timedelta(hours=5)).isoformat())
     later["episode"]["circumstances"] = "Seen at a hotel with an older man."
     _send(database, clock, vetter, later)
-    result = _run(database, vetter, vetter)
+    result = _run(database, vetter, vetter, keep_decisions=True)
     second_rows = result.decisions[result.decisions["episode"] == _episode(database, "SECOND")]
     referred = {
         row.version: any(kind == "mase_referral" for kind, _due in row.live_actions)
@@ -384,7 +391,7 @@ def test_a_sooner_strategy_discussion_is_replayed_as_time_passes(
         ),
         home_authority="Birmingham",
     )
-    result = _run(database, vetter, sooner)
+    result = _run(database, vetter, sooner, keep_decisions=True)
     assert list(result.decisions["moment"]) == [
         "sent",
         "still missing at 24 hours",

@@ -99,6 +99,7 @@ def test_the_public_surface_is_pinned(module: str) -> None:
 # Runtime dependencies by their import names; two are used through another library.
 IMPORTS = {
     "alembic": "alembic",
+    "dask": "dask",
     "durable-rules": "durable",
     "fairlearn": "fairlearn",
     "fastapi": "fastapi",

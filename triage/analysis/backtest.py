@@ -16,40 +16,30 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from triage.analysis import measures
-from triage.analysis.outcomes import (
-    SETTLE_DAYS,
-    EpisodeLevels,
-    OutcomeMeasures,
-    outcome_measures,
-    read_outcomes,
-)
+from triage.analysis.chunks import chunks, scope_of, tally_chunk
+from triage.analysis.outcomes import SETTLE_DAYS, OutcomeCounts, OutcomeMeasures, read_outcomes
+from triage.analysis.parallel import Job, Runner, Side, run_dask, run_local
 from triage.analysis.pseudonymised import Pseudonymiser
-from triage.analysis.replay import (
-    Replayed,
-    candidate_vetter,
-    moments,
-    replay,
-    stored_versions,
-)
+from triage.analysis.replay import Children, Replayed, candidate_vetter
+from triage.analysis.tally import Labels, Tally, tally
 from triage.rules import RuleEngine
 from triage.settings import Settings, get_settings
 from triage.store import create_database
-from triage.store.tables import NotificationVersion
 from triage.vetting import create_vetter
 from triage.vetting.service import Vetter
 
-__all__ = ["Backtest", "backtest", "compare", "pseudonymiser_for", "summarise"]
+__all__ = ["Backtest", "backtest", "compare", "from_counts", "pseudonymiser_for", "summarise"]
 
 
 @dataclass(frozen=True)
@@ -60,49 +50,40 @@ class Backtest:
     candidate_ruleset: str
     live_model: str
     candidate_model: str
-    decisions: pd.DataFrame  # one row per decision, both sides (measures.decisions_frame)
+    counts: Tally
     transitions: pd.DataFrame
     rules: pd.DataFrame
     workload: pd.DataFrame
+    children: pd.DataFrame  # the per-child diff, child by child, each in time order
     outcomes: OutcomeMeasures | None
     period: tuple[str | None, str | None] = (None, None)
-    children: pd.DataFrame = field(init=False)
+    # Every decision both ways, only when asked for (keep_decisions): a national history's
+    # would not fit in memory, and every figure above is counted without it.
+    decisions: pd.DataFrame | None = None
     workload_totals: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "children", measures.children(self.decisions))
         object.__setattr__(self, "workload_totals", measures.workload_totals(self.workload))
 
     @property
     def summary(self) -> dict[str, Any]:
-        d = self.decisions
-        changed = d["live_level"] != d["candidate_level"]
-        reclassified = {
-            side: int(
-                (
-                    (d["police_classification"] == "absent")
-                    & (d[f"{side}_classification"] == "missing")
-                ).sum()
-            )
-            for side in measures.SIDES
-        }
-        absent = d[d["police_classification"] == "absent"]
-        episodes_reclassified = {
-            side: int(absent[absent[f"{side}_classification"] == "missing"]["episode"].nunique())
-            for side in measures.SIDES
-        }
+        c = self.counts
         return {
             "period": {"since": self.period[0], "until": self.period[1]},
             "live": {"ruleset": self.live_ruleset, "model": self.live_model},
             "candidate": {"ruleset": self.candidate_ruleset, "model": self.candidate_model},
-            "decisions": len(d),
-            "episodes": int(d["episode"].nunique()),
-            "decisions_whose_level_changes": int(changed.sum()),
-            "decisions_that_differ": len(self.children),
-            "children_affected": int(self.children["child"].nunique()),
-            "episodes_police_called_absent": int(absent["episode"].nunique()),
-            "absences_reclassified_as_missing": reclassified,
-            "episodes_reclassified_as_missing": episodes_reclassified,
+            "decisions": c.decisions,
+            "episodes": c.episodes,
+            "decisions_whose_level_changes": c.level_changes,
+            "decisions_that_differ": len(c.diff),
+            "children_affected": c.children_affected,
+            "episodes_police_called_absent": c.absent_episodes,
+            "absences_reclassified_as_missing": {
+                side: c.reclassified[side] for side in measures.SIDES
+            },
+            "episodes_reclassified_as_missing": {
+                side: c.episodes_reclassified[side] for side in measures.SIDES
+            },
             "outcomes": None
             if self.outcomes is None
             else {
@@ -143,30 +124,44 @@ def compare(
     labels: Mapping[str, bool] | None = None,
     known_at: datetime | None = None,
     settle_days: int = SETTLE_DAYS,
+    keep_decisions: bool = False,
 ) -> Backtest:
     """Back-test `candidate` against `live` on the versions sent from `since` to `until`
     (dates, both included): each as of when it was sent, and each still open as it passed an
     hours threshold of either side's rules, up to the newest notification or `until`. Outcomes
     (`labels` by police reference) are known by `known_at` (default: when the newest stored
-    version was sent) for episodes last seen at least `settle_days` before it."""
-    start = _midnight(since)
-    end = _midnight(until + timedelta(days=1)) if until else None
-    versions = stored_versions(session, since=start, until=end)
-    newest = session.scalar(select(func.max(NotificationVersion.sent_at))) or datetime.now(UTC)
-    thresholds = (
-        *live.rulebook.current.hour_thresholds,
-        *candidate.rulebook.current.hour_thresholds,
+    version was sent) for episodes last seen at least `settle_days` before it. Chunk by chunk
+    in this process, on `session`; `backtest` runs the same chunks across processes."""
+    scope, newest = scope_of(
+        session,
+        live,
+        candidate,
+        since=_midnight(since),
+        until=_midnight(until + timedelta(days=1)) if until else None,
+        keep_rows=keep_decisions,
     )
-    planned = moments(session, versions, thresholds, end=min(newest, end) if end else newest)
-    replayed = list(replay(session, planned, live, candidate))
+    read = None if labels is None else Labels(labels, known_at or newest, settle_days)
+    counts = Tally(outcomes=None)
+    for children in chunks(session, scope):
+        counts.add(tally_chunk(session, children, live, candidate, scope, read))
+    return _figures(counts, live, candidate, pseudonyms, since, until, labelled=read is not None)
+
+
+def _figures(
+    counts: Tally,
+    live: Vetter,
+    candidate: Vetter,
+    pseudonyms: Pseudonymiser,
+    since: date | None,
+    until: date | None,
+    *,
+    labelled: bool,
+) -> Backtest:
     outcomes = None
-    if labels is not None:
-        moment = known_at or newest
-        outcomes = outcome_measures(
-            _newest_per_episode(replayed), labels, known_at=moment, settle_days=settle_days
-        )
-    return summarise(
-        replayed,
+    if labelled:
+        outcomes = (counts.outcomes or OutcomeCounts()).measures()
+    return from_counts(
+        counts,
         live,
         candidate,
         pseudonyms=pseudonyms,
@@ -184,20 +179,40 @@ def summarise(
     outcomes: OutcomeMeasures | None = None,
     period: tuple[str | None, str | None] = (None, None),
 ) -> Backtest:
-    """The measures on decisions made by `live` and `candidate` side by side (a back-test's
-    replay, or a shadow run's)."""
-    frame = measures.decisions_frame(pairs, pseudonyms)
+    """The measures on decisions made by `live` and `candidate` side by side (a shadow run's)."""
+    return from_counts(
+        tally(pairs, keep_rows=True),
+        live,
+        candidate,
+        pseudonyms=pseudonyms,
+        outcomes=outcomes,
+        period=period,
+    )
+
+
+def from_counts(
+    counts: Tally,
+    live: Vetter,
+    candidate: Vetter,
+    *,
+    pseudonyms: Pseudonymiser,
+    outcomes: OutcomeMeasures | None = None,
+    period: tuple[str | None, str | None] = (None, None),
+) -> Backtest:
+    """The figures from the counts of a replay (pseudonyms given here, and only here)."""
     return Backtest(
         live_ruleset=live.ruleset_version,
         candidate_ruleset=candidate.ruleset_version,
         live_model=live.model_version,
         candidate_model=candidate.model_version,
-        decisions=frame,
-        transitions=measures.transitions(frame),
-        rules=measures.rule_firings(frame, live.rulebook.current, candidate.rulebook.current),
-        workload=measures.workload(frame),
+        counts=counts,
+        transitions=measures.transitions(counts),
+        rules=measures.rule_firings(counts, live.rulebook.current, candidate.rulebook.current),
+        workload=measures.workload(counts),
+        children=measures.children(counts, pseudonyms),
         outcomes=outcomes,
         period=period,
+        decisions=measures.decisions_frame(counts, pseudonyms),
     )
 
 
@@ -210,10 +225,19 @@ def backtest(
     outcomes: Path | str | None = None,
     label: str = "outcome",
     settings: Settings | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    keep_decisions: bool = False,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> Backtest:
     """Back-test the rules folder `candidate` (with the model folder `model`, else the live
     model) against the live rules and model in `settings`, on the store `settings` names.
-    `outcomes` is a CSV with `police_reference` and the `label` column (e.g. truth.csv)."""
+    `outcomes` is a CSV with `police_reference` and the `label` column (e.g. truth.csv).
+
+    The history is replayed in chunks of whole children: in this process (`workers=1`), on
+    `workers` spawned processes, or on the Dask cluster at `scheduler` (an address such as
+    tcp://10.0.0.5:8786, or a `distributed.Client`), whose workers must reach the same store.
+    The figures are the same every way. `on_chunk(done, of)` is told as chunks come back."""
     settings = settings or get_settings()
     labels = read_outcomes(Path(outcomes), label=label) if outcomes else None
     engine = RuleEngine()
@@ -227,15 +251,45 @@ def backtest(
             model_dir=Path(model) if model else settings.model_dir,
         )
         with database.reading() as session:
-            return compare(
+            scope, newest = scope_of(
                 session,
                 live,
                 trial,
-                pseudonyms=pseudonymiser_for(settings),
-                since=since,
-                until=until,
-                labels=labels,
+                since=_midnight(since),
+                until=_midnight(until + timedelta(days=1)) if until else None,
+                keep_rows=keep_decisions,
             )
+            cut = chunks(session, scope)
+        read = None if labels is None else Labels(labels, newest)
+        if workers <= 1 and scheduler is None:
+
+            def here(job: Job, spans: Sequence[Children], read: Labels | None) -> Iterator[Tally]:
+                with database.reading() as session:
+                    for children in spans:
+                        yield tally_chunk(session, children, live, trial, scope, read)
+
+            run: Runner = here
+        elif scheduler is not None:
+            run = partial(run_dask, scheduler=scheduler)
+        else:
+            run = partial(run_local, workers=min(workers, max(len(cut), 1)))
+        job = Job(
+            settings.database_url, settings.home_authority, Side.of(live), Side.of(trial), scope
+        )
+        counts = Tally()
+        for done, part in enumerate(run(job, cut, read), start=1):
+            counts.add(part)
+            if on_chunk:
+                on_chunk(done, len(cut))
+        return _figures(
+            counts,
+            live,
+            trial,
+            pseudonymiser_for(settings),
+            since,
+            until,
+            labelled=read is not None,
+        )
     finally:
         database.dispose()
         engine.close()
@@ -252,23 +306,3 @@ def pseudonymiser_for(settings: Settings) -> Pseudonymiser:
 
 def _midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time(), tzinfo=UTC) if day else None
-
-
-def _newest_per_episode(replayed: list[Replayed]) -> list[EpisodeLevels]:
-    newest: dict[int, Replayed] = {}
-    for r in replayed:
-        kept = newest.get(r.stored.episode_id)
-        if kept is None or (r.stored.version, r.live.as_of) > (
-            kept.stored.version,
-            kept.live.as_of,
-        ):
-            newest[r.stored.episode_id] = r
-    return [
-        EpisodeLevels(
-            reference=r.stored.notification.police_reference,
-            last_seen_at=r.stored.notification.episode.last_seen_at,
-            live=r.live.vetted_level,
-            candidate=r.candidate.vetted_level,
-        )
-        for r in newest.values()
-    ]

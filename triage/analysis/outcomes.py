@@ -9,8 +9,9 @@ is counted apart, as is an episode with no label at all.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -65,6 +66,91 @@ class OutcomeMeasures:
     unlabelled: int  # no outcome recorded at all
 
 
+@dataclass
+class OutcomeCounts:
+    """What recall and false-positive rate are made of, counted chunk by chunk and added up:
+    per level and side, episodes flagged (at that level or above) with and without an outcome;
+    outcomes and no outcomes among the known; and the episodes counted apart."""
+
+    flagged_harmed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    flagged_unharmed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    harmed: int = 0
+    unharmed: int = 0
+    not_yet_known: int = 0
+    unlabelled: int = 0
+
+    def count(
+        self,
+        episodes: Iterable[EpisodeLevels],
+        labels: Mapping[str, bool],
+        known_at: datetime,
+        settle_days: int = SETTLE_DAYS,
+    ) -> OutcomeCounts:
+        settled = known_at - timedelta(days=settle_days)
+        for e in episodes:
+            if e.reference not in labels:
+                self.unlabelled += 1
+                continue
+            if e.last_seen_at > settled:
+                self.not_yet_known += 1
+                continue
+            harmed = labels[e.reference]
+            self.harmed += harmed
+            self.unharmed += not harmed
+            flagged = self.flagged_harmed if harmed else self.flagged_unharmed
+            for level in _MEASURED:
+                for side in _SIDES:
+                    if getattr(e, side).rank >= level.rank:
+                        flagged[(level.value, side)] += 1
+        return self
+
+    def add(self, other: OutcomeCounts) -> OutcomeCounts:
+        self.flagged_harmed.update(other.flagged_harmed)
+        self.flagged_unharmed.update(other.flagged_unharmed)
+        self.harmed += other.harmed
+        self.unharmed += other.unharmed
+        self.not_yet_known += other.not_yet_known
+        self.unlabelled += other.unlabelled
+        return self
+
+    def measures(self) -> OutcomeMeasures:
+        """Recall and false-positive rate of "at this level or above", live and candidate, with
+        95% Wilson intervals, over the episodes whose outcome is known."""
+        rows = []
+        positives, negatives = self.harmed, self.unharmed
+        for level in _MEASURED:
+            for side in _SIDES:
+                tp = self.flagged_harmed[(level.value, side)]
+                fp = self.flagged_unharmed[(level.value, side)]
+                rows.append(
+                    {
+                        "level": level.value,
+                        "side": side,
+                        "flagged": tp + fp,
+                        "outcomes": positives,
+                        "outcomes_caught": tp,
+                        "recall": _rate(tp, positives),
+                        "recall_low": wilson(tp, positives)[0] if positives else None,
+                        "recall_high": wilson(tp, positives)[1] if positives else None,
+                        "no_outcome": negatives,
+                        "false_positives": fp,
+                        "false_positive_rate": _rate(fp, negatives),
+                        "fpr_low": wilson(fp, negatives)[0] if negatives else None,
+                        "fpr_high": wilson(fp, negatives)[1] if negatives else None,
+                    }
+                )
+        return OutcomeMeasures(
+            pd.DataFrame(rows),
+            known=positives + negatives,
+            not_yet_known=self.not_yet_known,
+            unlabelled=self.unlabelled,
+        )
+
+
+_MEASURED = (RiskGrade.LOW, RiskGrade.MEDIUM, RiskGrade.HIGH)
+_SIDES = ("live", "candidate")
+
+
 def outcome_measures(
     episodes: list[EpisodeLevels],
     labels: Mapping[str, bool],
@@ -74,40 +160,7 @@ def outcome_measures(
 ) -> OutcomeMeasures:
     """Recall and false-positive rate of "at this level or above", live and candidate, with
     95% Wilson intervals, over the episodes whose outcome is known by `known_at`."""
-    settled = known_at - timedelta(days=settle_days)
-    known = [e for e in episodes if e.reference in labels and e.last_seen_at <= settled]
-    recent = sum(1 for e in episodes if e.reference in labels and e.last_seen_at > settled)
-    rows = []
-    for level in (RiskGrade.LOW, RiskGrade.MEDIUM, RiskGrade.HIGH):
-        for side in ("live", "candidate"):
-            flagged = [getattr(e, side).rank >= level.rank for e in known]
-            harmed = [labels[e.reference] for e in known]
-            tp = sum(f and h for f, h in zip(flagged, harmed, strict=True))
-            fp = sum(f and not h for f, h in zip(flagged, harmed, strict=True))
-            positives, negatives = sum(harmed), len(harmed) - sum(harmed)
-            rows.append(
-                {
-                    "level": level.value,
-                    "side": side,
-                    "flagged": sum(flagged),
-                    "outcomes": positives,
-                    "outcomes_caught": tp,
-                    "recall": _rate(tp, positives),
-                    "recall_low": wilson(tp, positives)[0] if positives else None,
-                    "recall_high": wilson(tp, positives)[1] if positives else None,
-                    "no_outcome": negatives,
-                    "false_positives": fp,
-                    "false_positive_rate": _rate(fp, negatives),
-                    "fpr_low": wilson(fp, negatives)[0] if negatives else None,
-                    "fpr_high": wilson(fp, negatives)[1] if negatives else None,
-                }
-            )
-    return OutcomeMeasures(
-        pd.DataFrame(rows),
-        known=len(known),
-        not_yet_known=recent,
-        unlabelled=sum(1 for e in episodes if e.reference not in labels),
-    )
+    return OutcomeCounts().count(episodes, labels, known_at, settle_days).measures()
 
 
 def _rate(events: int, count: int) -> float | None:

@@ -12,30 +12,29 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
 from triage.decisions.models import VettedDecision
 from triage.decisions.revet import crossing
-from triage.history.store import edges_frame, episodes_frame
+from triage.history.store import edges_frame, episodes_frame, exploitation_versions
+from triage.identity.matching import LOCAL_CHILD_ID, POLICE_PERSON_ID
 from triage.interviews.tables import InterviewDisclosure
 from triage.notification import Notification
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.rules.catalogue import HourThreshold
-from triage.store.tables import EpisodeRecord, NotificationVersion
-from triage.vetting.batch import IdentityIndex, decide_prepared, exploitation_by_child, prepare_from
+from triage.store.tables import ChildIdentifier, EpisodeRecord, NotificationVersion
+from triage.vetting.batch import Exploited, decide_prepared, prepare_from
 from triage.vetting.service import Vetter
 
-CHUNK = 2_000
 SENT = "sent"  # a decision as of when police sent the version
 
 
@@ -76,32 +75,42 @@ def moments(
     thresholds: Iterable[HourThreshold],
     *,
     end: datetime,
+    children: Children | None = None,
 ) -> list[Moment]:
-    """Each version as of its sending, and each re-vet as time passed (by `end`), in time order:
-    the decisions the service makes."""
+    """Each version as of its sending, and each re-vet as time passed (by `end`): the decisions
+    the service makes, child by child (`children`: the range of child ids `versions` are of,
+    all if None), each child's in time order."""
     sent = {v.version_id: v.notification.sent_at for v in versions}
-    following = _next_sent(session)
+    following = _next_sent(session, children)
     found = [Moment(v, sent[v.version_id]) for v in versions]
+    ordered = sorted(set(thresholds), key=lambda t: (t.hours, t.strict))
     for v in versions:
         if v.notification.episode.returned_at is not None:
             continue
         until = following.get(v.version_id)
-        for threshold in sorted(set(thresholds), key=lambda t: (t.hours, t.strict)):
+        for threshold in ordered:
             at = crossing(v.notification.episode.last_seen_at, threshold)
             if sent[v.version_id] < at <= end and (until is None or at < until):
                 found.append(Moment(v, at, threshold.label))
-    return sorted(found, key=lambda m: (m.at, m.stored.episode_id, m.stored.version))
+    return sorted(
+        found, key=lambda m: (m.stored.child_id, m.at, m.stored.episode_id, m.stored.version)
+    )
 
 
-def _next_sent(session: Session) -> dict[int, datetime]:
+Children = tuple[int, int]  # the first and last child id of a chunk of children
+
+
+def _next_sent(session: Session, children: Children | None = None) -> dict[int, datetime]:
     """When the next version of each version's episode was sent (none for the newest)."""
-    rows = session.execute(
-        select(
-            NotificationVersion.id, NotificationVersion.episode_id, NotificationVersion.sent_at
-        ).order_by(
-            NotificationVersion.episode_id, NotificationVersion.sent_at, NotificationVersion.version
-        )
-    ).all()
+    query = select(
+        NotificationVersion.id, NotificationVersion.episode_id, NotificationVersion.sent_at
+    ).order_by(
+        NotificationVersion.episode_id, NotificationVersion.sent_at, NotificationVersion.version
+    )
+    if children is not None:
+        query = query.join(EpisodeRecord, EpisodeRecord.id == NotificationVersion.episode_id)
+        query = query.where(EpisodeRecord.child_id.between(*children))
+    rows = session.execute(query).all()
     return {row[0]: nxt[2] for row, nxt in itertools.pairwise(rows) if nxt[1] == row[1]}
 
 
@@ -132,25 +141,32 @@ def edited_rules(source: Path, out: Path, **parameters: Any) -> Path:
 
 
 def stored_versions(
-    session: Session, *, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    children: Children | None = None,
 ) -> list[StoredVersion]:
-    """The versions police sent from `since` up to (not including) `until`, oldest first."""
+    """The versions police sent from `since` up to (not including) `until` (of the children
+    whose ids are in the range `children`, if given), oldest first."""
     query = select(
         NotificationVersion.id,
         NotificationVersion.episode_id,
         EpisodeRecord.child_id,
         NotificationVersion.version,
-        NotificationVersion.payload,
+        cast(NotificationVersion.payload, Text),
     ).join(EpisodeRecord, EpisodeRecord.id == NotificationVersion.episode_id)
     if since is not None:
         query = query.where(NotificationVersion.sent_at >= since)
     if until is not None:
         query = query.where(NotificationVersion.sent_at < until)
+    if children is not None:
+        query = query.where(EpisodeRecord.child_id.between(*children))
     query = query.order_by(
         NotificationVersion.sent_at, NotificationVersion.episode_id, NotificationVersion.version
     )
     return [
-        StoredVersion(v, e, c, number, Notification.model_validate(payload))
+        StoredVersion(v, e, c, number, Notification.model_validate_json(payload))
         for v, e, c, number, payload in session.execute(query)
     ]
 
@@ -158,14 +174,14 @@ def stored_versions(
 class _Disclosures:
     """What each child disclosed in return home interviews, and when it was recorded."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, child_ids: Collection[int]) -> None:
         self._by_child: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
         rows = session.execute(
             select(
                 InterviewDisclosure.child_id,
                 InterviewDisclosure.recorded_at,
                 InterviewDisclosure.indicator,
-            )
+            ).where(InterviewDisclosure.child_id.in_(list(child_ids)))
         )
         for child, recorded, indicator in rows:
             self._by_child[child].append((recorded, indicator))
@@ -174,44 +190,97 @@ class _Disclosures:
         return tuple(sorted({code for at, code in self._by_child.get(child, ()) if at <= moment}))
 
 
+class _Known:
+    """What the store holds about some children, to decide their versions as known then: their
+    episodes' versions and companion links, their disclosures, who the companions their
+    versions name are, and (asked for as needed) the exploitation flags of the children they
+    are linked to, inside the chunk or not."""
+
+    def __init__(self, session: Session, child_ids: Collection[int], named: Iterable[Notification]):
+        self._session = session
+        self.episodes = episodes_frame(session, child_ids)
+        self.edges = edges_frame(session, child_ids)
+        self.disclosures = _Disclosures(session, child_ids)
+        pairs = {
+            pair
+            for n in named
+            for companion in n.episode.companions
+            for pair in (
+                (LOCAL_CHILD_ID, companion.local_child_id),
+                (POLICE_PERSON_ID, companion.police_person_id),
+            )
+            if pair[1]
+        }
+        self._owners: dict[tuple[str, str], int] = {}
+        values = sorted({value for _kind, value in pairs if value})
+        for start in range(0, len(values), _IN_LIST):
+            for kind, value, child in session.execute(
+                select(ChildIdentifier.kind, ChildIdentifier.value, ChildIdentifier.child_id).where(
+                    ChildIdentifier.value.in_(values[start : start + _IN_LIST])
+                )
+            ):
+                if (kind, value) in pairs:
+                    self._owners[(kind, value)] = child
+        self._exploited: dict[frozenset[int], Exploited] = {}
+
+    def companions_of(self, n: Notification) -> set[int]:
+        """The children the store knows by the identifiers of `n`'s companions."""
+        found = set()
+        for companion in n.episode.companions:
+            for pair in (
+                (LOCAL_CHILD_ID, companion.local_child_id),
+                (POLICE_PERSON_ID, companion.police_person_id),
+            ):
+                if pair[1] and (pair[0], pair[1]) in self._owners:
+                    found.add(self._owners[(pair[0], pair[1])])
+        return found
+
+    def exploited_among(self, linked: set[int]) -> Exploited:
+        """The exploitation-flagged versions of the `linked` children, by child (each side asks
+        for the same children: read once)."""
+        key = frozenset(linked)
+        if key not in self._exploited:
+            found: Exploited = {}
+            ids = sorted(key)
+            for start in range(0, len(ids), _IN_LIST):
+                for row in exploitation_versions(self._session, ids[start : start + _IN_LIST]):
+                    found.setdefault(row[0], []).append(row)
+            self._exploited = {key: found}
+        return self._exploited[key]
+
+
+_IN_LIST = 5_000  # ids in one IN (...): well inside SQLite's and PostgreSQL's limits
+
+
 def replay(
     session: Session, planned: Sequence[Moment], live: Vetter, candidate: Vetter
-) -> Iterator[Replayed]:
-    """Each planned moment decided by both vetters, with the history as known then, chunk by
-    chunk."""
-    episodes = episodes_frame(session)
-    edges = edges_frame(session)
-    exploited = exploitation_by_child(episodes)
-    index = IdentityIndex.load(session)
-    disclosures = _Disclosures(session)
-    for start in range(0, len(planned), CHUNK):
-        chunk = planned[start : start + CHUNK]
-        decided = [
-            _decide(chunk, vetter, episodes, edges, exploited, index, disclosures)
-            for vetter in (live, candidate)
-        ]
-        for moment, now, then in zip(chunk, *decided, strict=True):
-            yield Replayed(moment.stored, now, then, moment.why)
+) -> list[Replayed]:
+    """Each planned moment (of a chunk of children) decided by both vetters, with the history
+    as known then."""
+    if not planned:
+        return []
+    known = _Known(
+        session,
+        sorted({m.stored.child_id for m in planned}),
+        {m.stored.version_id: m.stored.notification for m in planned}.values(),
+    )
+    decided = [_decide(planned, vetter, known) for vetter in (live, candidate)]
+    return [
+        Replayed(moment.stored, now, then, moment.why)
+        for moment, now, then in zip(planned, *decided, strict=True)
+    ]
 
 
-def _decide(
-    chunk: Sequence[Moment],
-    vetter: Vetter,
-    episodes: pd.DataFrame,
-    edges: pd.DataFrame,
-    exploited: dict[int, list[tuple[int, datetime, datetime, datetime | None]]],
-    index: IdentityIndex,
-    disclosures: _Disclosures,
-) -> list[VettedDecision]:
+def _decide(chunk: Sequence[Moment], vetter: Vetter, known: _Known) -> list[VettedDecision]:
     prepared = prepare_from(
         [m.stored.notification for m in chunk],
         [(m.stored.child_id, m.stored.episode_id) for m in chunk],
         vetter,
         moments=[m.at for m in chunk],
-        episodes=episodes,
-        edges=edges,
-        companions_of=index.companions_of,
-        exploited_among=lambda _linked: exploited,
-        disclosed_of=disclosures.of,
+        episodes=known.episodes,
+        edges=known.edges,
+        companions_of=known.companions_of,
+        exploited_among=known.exploited_among,
+        disclosed_of=known.disclosures.of,
     )
     return decide_prepared(prepared, vetter)
