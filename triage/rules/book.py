@@ -75,17 +75,46 @@ class ExampleFailure:
         )
 
 
+@dataclass(frozen=True)
+class ExampleResult:
+    """One golden example run through the engine: what it changes from the baseline fact, the
+    rules that fired, and whether the rule did what the example says."""
+
+    rule: Rule
+    kind: str  # "fires" or "does_not_fire"
+    number: int
+    changes: dict[str, Any]
+    fired: list[str]
+
+    @property
+    def passes(self) -> bool:
+        return (self.rule.id in self.fired) == (self.kind == "fires")
+
+
+def example_results(ruleset: Ruleset, engine: RuleEngine) -> list[ExampleResult]:
+    """Run every rule's golden examples through the real engine, in the files' order."""
+    register(ruleset, engine)
+    return [
+        ExampleResult(
+            rule,
+            kind,
+            number,
+            changes,
+            engine.evaluate(ruleset.engine_name, example_fact(changes)),
+        )
+        for rule in ruleset.rules
+        for kind in ("fires", "does_not_fire")
+        for number, changes in enumerate(getattr(rule.spec.examples, kind), start=1)
+    ]
+
+
 def example_failures(ruleset: Ruleset, engine: RuleEngine) -> list[ExampleFailure]:
     """Run every rule's golden examples through the real engine; list the ones that fail."""
-    register(ruleset, engine)
-    failures = []
-    for rule in ruleset.rules:
-        for kind in ("fires", "does_not_fire"):
-            for number, changes in enumerate(getattr(rule.spec.examples, kind), start=1):
-                fired = engine.evaluate(ruleset.engine_name, example_fact(changes))
-                if (rule.id in fired) != (kind == "fires"):
-                    failures.append(ExampleFailure(rule, kind, number, fired))
-    return failures
+    return [
+        ExampleFailure(r.rule, r.kind, r.number, r.fired)
+        for r in example_results(ruleset, engine)
+        if not r.passes
+    ]
 
 
 def register(ruleset: Ruleset, engine: RuleEngine) -> None:
