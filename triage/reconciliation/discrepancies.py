@@ -98,6 +98,24 @@ def reason_of(text: str) -> Reason:
         raise Refused("reason", f"{text!r} is not a reason code: one of {allowed}") from None
 
 
+def read(
+    session: Session, discrepancy_id: int, *, viewer: UserRecord, now: datetime
+) -> Discrepancy:
+    """One discrepancy as a person opens it (audited)."""
+    row = session.get(Discrepancy, discrepancy_id)
+    if row is None:
+        raise RecordNotFound("discrepancy", discrepancy_id)
+    audit.record(
+        session,
+        Actor.of(viewer),
+        "read_discrepancy",
+        record_type="discrepancy",
+        record_id=row.id,
+        now=now,
+    )
+    return row
+
+
 def history(session: Session, discrepancy: Discrepancy) -> list[DiscrepancyUpdate]:
     """Every owner and status it was given, oldest first (across the month's runs)."""
     return list(

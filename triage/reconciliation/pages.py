@@ -14,9 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from triage import audit
-from triage.audit import Actor
-from triage.errors import RecordNotFound, Refused
+from triage.errors import Refused
 from triage.http import flash
 from triage.http.deps import PageNumber, RecordId, SessionDep, services
 from triage.http.pages import PER_PAGE, Form, page_roles, paged, render, see_other
@@ -24,7 +22,6 @@ from triage.reconciliation import discrepancies as listing
 from triage.reconciliation import runs
 from triage.reconciliation.imports import RECONCILERS
 from triage.reconciliation.reasons import DESCRIPTIONS, STATUS_DESCRIPTIONS, Reason, Source
-from triage.reconciliation.tables import Discrepancy
 from triage.reports.months import Month
 from triage.reports.service import default_month
 from triage.store.tables import UserRecord
@@ -98,17 +95,7 @@ def reconciliation_page(
 def discrepancy_page(
     request: Request, session: SessionDep, user: Reconciler, discrepancy_id: RecordId
 ) -> HTMLResponse:
-    row = session.get(Discrepancy, discrepancy_id)
-    if row is None:
-        raise RecordNotFound("discrepancy", discrepancy_id)
-    audit.record(
-        session,
-        Actor.of(user),
-        "read_discrepancy",
-        record_type="discrepancy",
-        record_id=row.id,
-        now=services(request).clock(),
-    )
+    row = listing.read(session, discrepancy_id, viewer=user, now=services(request).clock())
     last = runs.latest_run(session, Month.parse(row.month))
     items = listing.listed(session, last) if last is not None else []
     current = next((i for i in items if i.row.id == row.id), None)
@@ -118,6 +105,7 @@ def discrepancy_page(
         "discrepancy.html",
         user=user,
         row=row,
+        month_title=Month.parse(row.month).title,
         item=current,
         reason_words=DESCRIPTIONS[Reason(row.reason)],
         labels={s.value: label for s, label in LABELS.items()},

@@ -32,7 +32,7 @@ from triage.reconciliation.sources import records_between
 from triage.reconciliation.tables import Discrepancy, ExtractRecord, ReconciliationRun
 from triage.reconciliation.tolerances import Tolerances
 from triage.reports.months import Month
-from triage.store.tables import ChildRecord, NotificationVersion, UserRecord
+from triage.store.tables import ChildRecord, EpisodeRecord, NotificationVersion, UserRecord
 from triage.vetting.facts import authority_key
 
 SOURCES = (Source.POLICE, Source.CASE_RECORD, Source.FOSTERING)
@@ -69,11 +69,21 @@ class Summary:
 def inputs_of(
     session: Session, month: Month, tolerances: Tolerances, home_authority: str
 ) -> dict[str, object]:
-    """What a run of `month` depends on, as plain values (equal inputs, equal run)."""
+    """What a run of `month` depends on, as plain values (equal inputs, equal run): every
+    extract record (imports are few), the police episodes in the window read and their newest
+    version, identity merges, the home authority and the tolerances."""
+    start, end = window_of(month, tolerances)
+    in_window = (EpisodeRecord.last_seen_at >= start, EpisodeRecord.last_seen_at < end)
+    episodes, newest = session.execute(
+        select(func.count(func.distinct(EpisodeRecord.id)), func.max(NotificationVersion.id))
+        .join(NotificationVersion, NotificationVersion.episode_id == EpisodeRecord.id)
+        .where(*in_window)
+    ).one()
     return {
         "month": str(month),
         "extract_records": session.scalar(select(func.max(ExtractRecord.id))) or 0,
-        "notification_versions": session.scalar(select(func.max(NotificationVersion.id))) or 0,
+        "police_episodes": episodes or 0,
+        "notification_versions": newest or 0,
         "merged_children": session.scalar(
             select(func.count()).where(ChildRecord.merged_into_id.is_not(None))
         )
@@ -81,6 +91,12 @@ def inputs_of(
         "home_authority": authority_key(home_authority),
         "tolerances": asdict(tolerances),
     }
+
+
+def window_of(month: Month, tolerances: Tolerances) -> tuple[datetime, datetime]:
+    """The starts a run of `month` reads: the month and `margin_hours` either side."""
+    margin = timedelta(hours=tolerances.margin_hours)
+    return month.start - margin, month.end + margin
 
 
 def latest_run(session: Session, month: Month) -> ReconciliationRun | None:
@@ -111,10 +127,8 @@ def reconcile(
     if last is not None and last.inputs_hash == digest:
         _audit(session, actor, last, now, stored=False)
         return last
-    margin = timedelta(hours=rules.margin_hours)
-    records = records_between(
-        session, month.start - margin, month.end + margin, home_authority=home_authority
-    )
+    start, end = window_of(month, rules)
+    records = records_between(session, start, end, home_authority=home_authority)
     episodes = match(records, rules)
     found = differences(episodes, month, rules)
     per_source = Counter(r.source.value for r in records if r.month == month)

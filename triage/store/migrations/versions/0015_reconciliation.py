@@ -54,7 +54,7 @@ def _refuse(table: str) -> list[str]:
     ]
 
 
-def _record_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _record_columns() -> list[sa.Column]:
     return [
         sa.Column("record_id", sa.String(length=100), nullable=False),
         sa.Column("local_child_id", sa.String(length=64), nullable=True),
@@ -159,9 +159,7 @@ def upgrade() -> None:
     )
     for column in ("run_id", "reason"):
         op.create_index(op.f(f"ix_discrepancies_{column}"), "discrepancies", [column])
-    op.create_index(
-        "ix_discrepancies_month_episode_key", "discrepancies", ["month", "episode_key"]
-    )
+    op.create_index("ix_discrepancies_month_episode_key", "discrepancies", ["month", "episode_key"])
     op.create_table(
         "discrepancy_updates",
         sa.Column("id", sa.Integer(), nullable=False),
