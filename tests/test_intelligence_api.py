@@ -28,6 +28,7 @@ from triage.intelligence.service import place_ref
 H = dict[str, dict[str, str]]
 PLACES = "/api/v1/intelligence/places"
 BUS_REF = place_ref(normalise(BUS).key)  # type: ignore[union-attr]
+PARK_REF = place_ref(normalise("Local park").key)  # type: ignore[union-attr]
 SHOPS = "Shopping centre, B1 1BB"
 NAMES = ("Bus station", "bus station", "Local park", "Shopping centre", "Kid")
 
@@ -204,6 +205,51 @@ def test_marking_a_known_hotspot_is_audited_and_raises_the_next_vetting(
     clock.now += timedelta(minutes=1)
     again = submit(client, headers, _episode(clock, "R-I1", "I", 0, last_seen_location=BUS))
     assert again["vetted_level"] == "low"
+
+
+def test_a_chair_puts_a_place_on_a_panel_s_agenda_once(
+    client: TestClient, headers: H, clock: FrozenClock
+) -> None:
+    crafted(client, headers, clock)
+    chair = headers["panel_chair"]
+    meets = (clock() + timedelta(days=3)).isoformat()
+    meeting = client.post(
+        "/api/v1/panels/meetings", json={"panel": "mase", "area": "East", "meets_at": meets},
+        headers=chair,
+    ).json()["meeting_id"]  # fmt: skip
+    url = f"{PLACES}/{BUS_REF}/agenda"
+    added = client.post(url, json={"meeting_id": meeting}, headers=chair)
+    assert added.status_code == 201, added.text
+    assert (added.json()["description"], added.json()["postcode"]) == (BUS, "B5")
+    again = client.post(url, json={"meeting_id": meeting}, headers=chair)
+    assert again.status_code == 422 and _problem_fields(again) == ["meeting_id"]
+    assert client.post(url, json={"meeting_id": 999}, headers=chair).status_code == 404
+    assert _problem_fields(client.post(url, json={"meeting_id": 0}, headers=chair)) == [
+        "meeting_id"
+    ]
+    assert (
+        client.post(url, json={"meeting_id": meeting}, headers=headers["admin"]).status_code == 403
+    )
+    agenda = client.get(f"/api/v1/panels/meetings/{meeting}", headers=chair).json()["agenda"]
+    assert [(i["kind"], i["description"]) for i in agenda] == [("location", BUS)]
+    # The page offers the meetings booked, and the form does the same.
+    _sign_in(client, "jo")
+    page = client.get(f"/intelligence/places/{PARK_REF}")
+    assert "MASE panel, East" in page.text
+    token = _csrf(client, f"/intelligence/places/{PARK_REF}")
+    done = client.post(
+        f"/intelligence/places/{PARK_REF}/agenda",
+        data={"csrf_token": token, "meeting_id": str(meeting)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith(
+        f"/panels/meetings/{meeting}"
+    )
+    twice = client.post(
+        f"/intelligence/places/{PARK_REF}/agenda",
+        data={"csrf_token": token, "meeting_id": str(meeting)},
+    )
+    assert "This place is on that meeting" in twice.text
 
 
 def test_groups_show_children_links_and_what_changed_since_the_last_panel(

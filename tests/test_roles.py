@@ -85,6 +85,7 @@ ALLOWED: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/v1/intelligence/places"): CASE | {"analyst", "admin"},
     ("GET", "/api/v1/intelligence/places/{place_ref}"): CASE | {"admin"},
     ("POST", "/api/v1/intelligence/places/{place_ref}/status"): {"panel_chair", "admin"},
+    ("POST", "/api/v1/intelligence/places/{place_ref}/agenda"): CHAIR,
     ("GET", "/api/v1/intelligence/groups"): CASE,
 }
 
@@ -239,6 +240,9 @@ def _call(client: TestClient, method: str, path: str, seed: dict[str, Any], auth
         "/api/v1/panels/actions/{action_id}": {"json": {"status": "done"}},
         "/api/v1/analytics/shadow": {"json": {"candidate": "/nowhere"}},
         "/api/v1/intelligence/places/{place_ref}/status": {"json": {"status": "none"}},
+        "/api/v1/intelligence/places/{place_ref}/agenda": {
+            "json": {"meeting_id": seed["meeting_id"]}
+        },
     }
     return client.request(method, url, headers=auth, **bodies.get(path, {}))
 

@@ -15,7 +15,7 @@ from triage.http.deps import PagingDep, Services, ServicesDep, SessionDep, allow
 from triage.http.problems import problem_responses
 from triage.intelligence import schemas
 from triage.intelligence.hotspots import Order
-from triage.intelligence.service import mark_place
+from triage.intelligence.service import mark_place, place_on_agenda
 from triage.intelligence.views import (
     GROUP_READERS,
     MARKERS,
@@ -28,12 +28,14 @@ from triage.intelligence.views import (
     place_view,
     places_view,
 )
+from triage.panels.ranking import load_weights
 from triage.store.tables import UserRecord
 
 router = APIRouter(prefix="/intelligence", tags=["intelligence"])
 PlaceReader = Annotated[UserRecord, Depends(allow(*PLACE_READERS))]
 PlaceNamer = Annotated[UserRecord, Depends(allow(*PLACE_NAMES))]
 Marker = Annotated[UserRecord, Depends(allow(*MARKERS))]
+Chair = Annotated[UserRecord, Depends(allow(Role.PANEL_CHAIR))]
 GroupReader = Annotated[UserRecord, Depends(allow(*GROUP_READERS))]
 PlaceRef = Annotated[
     str,
@@ -102,6 +104,37 @@ def place_status(
         session, ref=place_ref, status=body.status, note=body.note, by=user, now=svc.clock()
     )
     return place_out(0, row, Role(user.role) in NAMED)
+
+
+@router.post(
+    "/places/{place_ref}/agenda",
+    status_code=201,
+    response_model=schemas.AgendaOut,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def place_to_agenda(
+    place_ref: PlaceRef,
+    body: Annotated[schemas.AgendaRequest, Body()],
+    session: SessionDep,
+    svc: ServicesDep,
+    user: Chair,
+) -> schemas.AgendaOut:
+    """Put a place on a panel meeting's agenda as a location (its words, and its postcode
+    district if it names one); a place is on a meeting's agenda once. Panel chairs; audited."""
+    item = place_on_agenda(
+        session,
+        ref=place_ref,
+        meeting_id=body.meeting_id,
+        weights=load_weights(svc.rules_dir),
+        by=user,
+        now=svc.clock(),
+    )
+    return schemas.AgendaOut(
+        meeting_id=item.meeting_id,
+        item_id=item.id,
+        description=item.description,
+        postcode=item.postcode,
+    )
 
 
 @router.get("/groups", response_model=schemas.GroupsOut, responses=problem_responses(401, 403))

@@ -22,7 +22,7 @@ from triage.intelligence.disclosure import COLUMNS
 from triage.intelligence.export import groups_csv, places_csv
 from triage.intelligence.hotspots import ORDERS, Order
 from triage.intelligence.network import KINDS
-from triage.intelligence.service import mark_place
+from triage.intelligence.service import mark_place, place_on_agenda
 from triage.intelligence.views import (
     GROUP_READERS,
     MARKERS,
@@ -33,12 +33,15 @@ from triage.intelligence.views import (
     place_view,
     places_view,
 )
+from triage.panels.meetings import page_of_meetings, panel_name
+from triage.panels.ranking import load_weights
 from triage.store.tables import UserRecord
 
 router = APIRouter(include_in_schema=False)
 PlaceReader = Annotated[UserRecord, Depends(page_roles(*PLACE_READERS))]
 PlaceNamer = Annotated[UserRecord, Depends(page_roles(*PLACE_NAMES))]
 Marker = Annotated[UserRecord, Depends(page_roles(*MARKERS))]
+Chair = Annotated[UserRecord, Depends(page_roles(Role.PANEL_CHAIR))]
 GroupReader = Annotated[UserRecord, Depends(page_roles(*GROUP_READERS))]
 PlaceRef = Annotated[str, InPath(pattern=schemas.PLACE_REF)]
 ORDER_WORDS = {
@@ -121,13 +124,22 @@ def place_page(
     request: Request, session: SessionDep, user: PlaceNamer, place_ref: PlaceRef, done: str = ""
 ) -> Response:
     refused = flash.taken(request)
-    view = place_view(session, ref=place_ref, viewer=user, now=services(request).clock())
+    now = services(request).clock()
+    view = place_view(session, ref=place_ref, viewer=user, now=now)
+    chair = Role(user.role) == Role.PANEL_CHAIR
+    meetings = []
+    if chair:
+        latest, _ = page_of_meetings(session, viewer=user, now=now, offset=0, limit=50)
+        meetings = sorted((m for m in latest if m.meets_at >= now), key=lambda m: m.meets_at)
     response = render(
         request,
         "intelligence_place.html",
         user=user,
         view=view,
         marker=Role(user.role) in MARKERS,
+        chair=chair,
+        meetings=meetings,
+        panel_name=panel_name,
         done=done,
         errors=refused.errors if refused else [],
         values=refused.values if refused else {},
@@ -155,14 +167,41 @@ def place_status(
             now=services(request).clock(),
         )
     except Refused as exc:
-        refused = flash.Refused(
-            [FieldError(f"status-{exc.error.field}", exc.error.problem)], values
-        )
-        answer = flash.redirect(request, to, refused)
-        if answer is None:
-            raise
-        return answer
+        return _back(request, to, "status", exc, values)
     return see_other(f"{to}?done=status#status")
+
+
+def _back(request: Request, to: str, form: str, exc: Refused, values: dict[str, str]) -> Response:
+    """Post/redirect/get: back to the place with the form as sent and its error."""
+    refused = flash.Refused(
+        [FieldError(f"{form}-{exc.error.field}", exc.error.problem)], {**values, "form": form}
+    )
+    answer = flash.redirect(request, to, refused)
+    if answer is None:  # too big to carry: say so plainly rather than lose what was typed
+        raise exc
+    return answer
+
+
+@router.post("/intelligence/places/{place_ref}/agenda")
+def place_to_agenda(
+    request: Request, session: SessionDep, user: Chair, place_ref: PlaceRef, form: Form
+) -> Response:
+    values = {k: str(v) for k, v in form.items() if k != csrf.FIELD}
+    try:
+        chosen = values.get("meeting_id", "")
+        if not chosen.isdigit() or not 1 <= int(chosen) <= 2_147_483_647:
+            raise Refused("meeting_id", "choose a meeting")
+        item = place_on_agenda(
+            session,
+            ref=place_ref,
+            meeting_id=int(chosen),
+            weights=load_weights(services(request).rules_dir),
+            by=user,
+            now=services(request).clock(),
+        )
+    except Refused as exc:
+        return _back(request, f"/intelligence/places/{place_ref}", "agenda", exc, values)
+    return see_other(f"/panels/meetings/{item.meeting_id}?done=item#agenda")
 
 
 @router.get("/intelligence/groups")

@@ -282,3 +282,20 @@ class GroupsOut(BaseModel):
     total: int
     last_panel: PanelOut | None
     groups: list[GroupOut]
+
+
+class AgendaRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"meeting_id": 4}]})
+
+    meeting_id: int = Field(ge=1, le=2_147_483_647, description="A panel meeting")
+
+
+class AgendaOut(BaseModel):
+    model_config = example(
+        meeting_id=4, item_id=17, description="Bus station, B5 4BU", postcode="B5"
+    )
+
+    meeting_id: int
+    item_id: int
+    description: str | None
+    postcode: str | None = Field(description="The place's postcode district, if it names one")

@@ -162,6 +162,13 @@ def place_on_agenda(
     """Put a place on a meeting's agenda as a location (its words, and its postcode if given)."""
     spot = place_detail(session, ref=ref, viewer=by, now=now).row.spot
     postcode = district_in(spot.label)
+    on_it = session.scalars(
+        select(PanelAgendaItem.description).where(
+            PanelAgendaItem.meeting_id == meeting_id, PanelAgendaItem.kind == "location"
+        )
+    )
+    if spot.label in set(on_it):
+        raise Refused("meeting_id", "this place is on that meeting's agenda already")
     return add_item(
         session,
         meeting_id=meeting_id,
