@@ -27,7 +27,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from triage.analysis import measures
-from triage.analysis.chunks import chunks, scope_of, tally_chunk
+from triage.analysis.chunks import CHUNK_VERSIONS, chunks, scope_of, tally_chunk
 from triage.analysis.outcomes import SETTLE_DAYS, OutcomeCounts, OutcomeMeasures, read_outcomes
 from triage.analysis.parallel import Job, Runner, Side, run_dask, run_local
 from triage.analysis.pseudonymised import Pseudonymiser
@@ -125,6 +125,7 @@ def compare(
     known_at: datetime | None = None,
     settle_days: int = SETTLE_DAYS,
     keep_decisions: bool = False,
+    chunk_versions: int = CHUNK_VERSIONS,
 ) -> Backtest:
     """Back-test `candidate` against `live` on the versions sent from `since` to `until`
     (dates, both included): each as of when it was sent, and each still open as it passed an
@@ -142,7 +143,7 @@ def compare(
     )
     read = None if labels is None else Labels(labels, known_at or newest, settle_days)
     counts = Tally(outcomes=None)
-    for children in chunks(session, scope):
+    for children in chunks(session, scope, chunk_versions):
         counts.add(tally_chunk(session, children, live, candidate, scope, read))
     return _figures(counts, live, candidate, pseudonyms, since, until, labelled=read is not None)
 
@@ -228,6 +229,7 @@ def backtest(
     workers: int = 1,
     scheduler: Any = None,
     keep_decisions: bool = False,
+    chunk_versions: int = CHUNK_VERSIONS,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> Backtest:
     """Back-test the rules folder `candidate` (with the model folder `model`, else the live
@@ -237,7 +239,8 @@ def backtest(
     The history is replayed in chunks of whole children: in this process (`workers=1`), on
     `workers` spawned processes, or on the Dask cluster at `scheduler` (an address such as
     tcp://10.0.0.5:8786, or a `distributed.Client`), whose workers must reach the same store.
-    The figures are the same every way. `on_chunk(done, of)` is told as chunks come back."""
+    The figures are the same every way (`chunk_versions`: about how many versions a chunk
+    holds). `on_chunk(done, of)` is told as chunks come back."""
     settings = settings or get_settings()
     labels = read_outcomes(Path(outcomes), label=label) if outcomes else None
     engine = RuleEngine()
@@ -259,8 +262,9 @@ def backtest(
                 until=_midnight(until + timedelta(days=1)) if until else None,
                 keep_rows=keep_decisions,
             )
-            cut = chunks(session, scope)
+            cut = chunks(session, scope, chunk_versions)
         read = None if labels is None else Labels(labels, newest)
+        workers = min(workers, len(cut))  # a small history is one chunk: no process to start
         if workers <= 1 and scheduler is None:
 
             def here(job: Job, spans: Sequence[Children], read: Labels | None) -> Iterator[Tally]:
@@ -272,7 +276,7 @@ def backtest(
         elif scheduler is not None:
             run = partial(run_dask, scheduler=scheduler)
         else:
-            run = partial(run_local, workers=min(workers, max(len(cut), 1)))
+            run = partial(run_local, workers=workers)
         job = Job(
             settings.database_url, settings.home_authority, Side.of(live), Side.of(trial), scope
         )

@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 
 from triage.notification.vocabulary import RiskGrade
-from triage.scoring.evaluation import wilson
 
 SETTLE_DAYS = 90
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
@@ -116,6 +115,8 @@ class OutcomeCounts:
     def measures(self) -> OutcomeMeasures:
         """Recall and false-positive rate of "at this level or above", live and candidate, with
         95% Wilson intervals, over the episodes whose outcome is known."""
+        from triage.scoring.evaluation import wilson  # with scikit-learn: slow to import
+
         rows = []
         positives, negatives = self.harmed, self.unharmed
         for level in _MEASURED:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from triage.analysis.chunks import Scope, tally_chunk
 from triage.analysis.replay import Children
 from triage.analysis.tally import Labels, Tally
-from triage.errors import RuleFileError
+from triage.errors import ConfigurationError, RuleFileError
 from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.settings import get_settings
@@ -130,6 +130,14 @@ def _worker(job: Job) -> _Worker:
         return _WORKERS[job.key]
 
 
+def release() -> None:
+    """Close this process's worker, if it has one."""
+    with _LOCK:
+        for old in _WORKERS.values():
+            old.close()
+        _WORKERS.clear()
+
+
 def run_chunk(job: Job, children: Children, labels: Labels | None) -> Tally:
     """One chunk, on whatever process this runs in (its worker built on first use)."""
     return _worker(job).tally(job, children, labels)
@@ -164,7 +172,12 @@ def run_dask(
     worker once; each task is a range of child ids."""
     from dask.distributed import Client
 
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=15)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ConfigurationError(
+            f"scheduler {scheduler}: no Dask scheduler answered ({error})"
+        ) from None
     try:
         shared_job, shared_labels = client.scatter([job, labels], broadcast=True)
         futures = client.map(
@@ -174,6 +187,7 @@ def run_dask(
             yield future.result()
             future.release()
     finally:
+        client.run(release)  # no worker holds a store connection or an engine between jobs
         if client is not scheduler:
             client.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -55,6 +56,22 @@ def backtest(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the figures as CSV and JSON here")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes, each with its own rules engine (default: one per core)",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run the chunks on this Dask cluster (e.g. tcp://10.0.0.5:8786); its workers "
+            "must reach the same store",
+        ),
+    ] = None,
 ) -> None:
     """Replay the stored history, each version as of when police sent it with the history as
     it was known then, through the live rules and model and through the candidate; print how
@@ -69,8 +86,14 @@ def backtest(
     for option, folder in (("--candidate", candidate), ("--model", model)):
         if folder is not None and not folder.is_dir():
             raise fail(f"{option}: {folder} is not a folder")
+    if scheduler is not None and workers is not None:
+        raise fail("--workers: the Dask cluster at --scheduler has its own workers; give one")
     try:
-        with console.status("replaying the history through both"):
+        with console.status("replaying the history through both") as status:
+
+            def progress(done: int, of: int) -> None:
+                status.update(f"replaying the history through both: chunk {done} of {of}")
+
             result = run(
                 candidate,
                 model=model,
@@ -79,6 +102,9 @@ def backtest(
                 outcomes=outcomes,
                 label=label,
                 settings=get_settings(),
+                workers=workers or _cores(),
+                scheduler=scheduler,
+                on_chunk=progress,
             )
     except (TriageError, OutcomeFileError, OSError) as error:
         raise fail(str(error)) from None
@@ -86,6 +112,11 @@ def backtest(
     if out is not None:
         written = result.write(out)
         console.print(f"Wrote {len(written)} files to {out} (children.csv: the per-child diff)")
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def show(result: Backtest) -> None:
