@@ -156,6 +156,8 @@ def test_sizing_counts_each_episode_once_in_its_first_month_and_newest_team() ->
     assert table["extra_missing_episodes"].sum() == 1 and len(table) == 2
     grid = by_month_and_team(table.reset_index(), "extra_missing_episodes")
     assert grid.loc["2026-01"].to_dict() == {"East": 1, "South": 0}
+    changed = by_month_and_team(table.reset_index(), "extra_missing_episodes", only_changed=True)
+    assert list(changed.columns) == ["East"]
     with pytest.raises(ValueError, match="keep_decisions=True"):
         missing_and_interviews(None, work)
 

@@ -55,8 +55,12 @@ def missing_and_interviews(frame: pd.DataFrame | None, work: pd.DataFrame) -> pd
     return table[COLUMNS]
 
 
-def by_month_and_team(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """One column of a table with `month` and `team` columns: months down, area teams across."""
-    return table.pivot_table(
+def by_month_and_team(
+    table: pd.DataFrame, column: str, *, only_changed: bool = False
+) -> pd.DataFrame:
+    """One column of a table with `month` and `team` columns: months down, area teams across
+    (`only_changed`: leaving out the teams whose figure is 0 every month)."""
+    grid = table.pivot_table(
         index="month", columns="team", values=column, aggfunc="sum", fill_value=0
     )
+    return grid.loc[:, (grid != 0).any()] if only_changed else grid
