@@ -338,3 +338,52 @@ def test_the_history_page_shows_versions_files_and_diffs_to_analysts_only(
     client.cookies.clear()
     _sign_in(client, "sam")
     assert client.get("/analysis/rulesets").status_code == 403
+
+
+def test_a_promotion_whose_transaction_fails_puts_the_live_folder_back(
+    database: Database,
+    accounts: dict[str, str],
+    clock: FrozenClock,
+    live: Vetter,
+    live_dir: Path,
+    candidate: Path,
+) -> None:
+    original, version = _contents(live_dir), ruleset_version(live_dir)
+    with pytest.raises(RuntimeError, match="never committed"), database.transaction() as session:
+        service.promote(
+            session,
+            candidate=candidate,
+            live=live,
+            asked_by="priya",
+            approved_by="chris",
+            equality_note=NOTE,
+            pseudonyms=Pseudonymiser(b"k"),
+            now=clock(),
+        )
+        assert ruleset_version(live_dir) == ruleset_version(candidate)  # swapped, not recorded
+        raise RuntimeError("never committed")
+    assert _contents(live_dir) == original and live.ruleset_version == version
+    assert sorted(p.name for p in live_dir.parent.iterdir()) == ["rules"]
+    assert _count(database, RulesetPromotion) == 0
+
+
+def test_the_shadow_run_of_the_same_candidate_is_recorded_with_the_promotion(
+    live_client: tuple[TestClient, H],
+    database: Database,
+    engine: RuleEngine,
+    clock: FrozenClock,
+    candidate: Path,
+) -> None:
+    from test_shadow import _start
+
+    client, headers = live_client
+    _start(database, clock, engine, candidate)
+    submit(client, headers, notification(reference="PS-1"))  # Jade, 14: high in shadow
+    client.app.state.revet.run_once()  # type: ignore[attr-defined]  (follows the shadow run)
+    body = {"candidate": str(candidate), "asked_by": "priya", "equality_note": NOTE}
+    made = client.post("/api/v1/rulesets/promotions", json=body, headers=headers["admin"])
+    assert made.status_code == 201, made.text
+    (change,) = client.get("/api/v1/rulesets/history", headers=headers["analyst"]).json()["changes"]
+    assert change["shadow"]["summary"]["decisions"] == 1
+    assert change["shadow"]["moves"] == [{"live": "medium", "candidate": "high", "decisions": 1}]
+    assert change["shadow_headline"].endswith("1 of 1 decision changes level: 1 medium to high")

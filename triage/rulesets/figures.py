@@ -98,7 +98,8 @@ def headline(figures: dict[str, Any] | None) -> str:
         f"{m['decisions']} {_words(m['live'])} to {_words(m['candidate'])}"
         for m in figures.get("moves", [])
     )
-    line = f"{changed} of {total} decision{'' if total == 1 else 's'} change level"
+    verb = "changes" if changed == 1 else "change"
+    line = f"{changed:,} of {total:,} decision{'' if total == 1 else 's'} {verb} level"
     return f"{line}: {moves}" if moves else line
 
 

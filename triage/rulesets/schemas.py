@@ -54,7 +54,7 @@ _ENTRY = {
     "approved_by": "chris",
     "equality_note": _NOTE,
     "reason": None,
-    "headline": "1 of 40 decisions change level: 1 medium to high",
+    "headline": "1 of 40 decisions changes level: 1 medium to high",
     "shadow_headline": None,
     "backtest": {
         "summary": {"decisions": 40, "decisions_whose_level_changes": 1},
