@@ -19,6 +19,7 @@ from privacy import submitted
 from typer.testing import CliRunner
 
 from triage.cli import app
+from triage.rules.book import example_fact
 from triage.scoring.examples import FIRST, LATER, REVET, TrainingData, load_training_data
 from triage.scoring.factors import BY_NAME, FACTORS, FALLS, RISES, Factor
 from triage.scoring.scorecard import PointsScorecard, capped_calibration
@@ -79,8 +80,50 @@ def test_the_split_keeps_an_episodes_versions_on_one_side(history: TrainingData)
     assert not set(references[trained]) & set(references[tested])
 
 
-def test_still_missing_is_a_factor() -> None:
-    assert BY_NAME["still_missing"].levels == ["no", "yes"]
+def test_still_missing_is_a_factor_split_at_a_day() -> None:
+    """A re-vet at 24 or 72 hours is still missing past a day; a first notification sent a few
+    hours after the child went is still missing under a day; a returned child is neither."""
+    factor = BY_NAME["still_missing"]
+    assert factor.levels == ["no", "yes, 24 hours or more", "yes, under 24 hours"]
+
+    def level(still_missing: bool, hours: float) -> str:
+        return factor.level(
+            example_fact(
+                {
+                    "still_missing": still_missing,
+                    "returned": not still_missing,
+                    "hours_missing": hours,
+                }
+            )
+        )
+
+    assert level(False, 80.0) == "no"
+    assert level(True, 3.0) == "yes, under 24 hours"
+    assert level(True, 24.0) == level(True, 72.02) == "yes, 24 hours or more"
+
+
+def test_re_vets_are_scored_past_a_day(history: TrainingData) -> None:
+    revets = [f for f, m in zip(history.facts, history.moment, strict=True) if m == REVET]
+    assert {BY_NAME["still_missing"].level(f) for f in revets} == {"yes, 24 hours or more"}
+
+
+def test_the_probability_counts_every_decision_once() -> None:
+    """The points weigh each episode once, but the probability of a total is the rate among
+    the decisions with that total: each counts once, as the card judges it."""
+    flag = Factor("flag", "a flag", lambda f: f["flag"], edges=(1,))
+    rng = np.random.default_rng(5)
+    n = 4000
+    x = pd.DataFrame({"flag": rng.choice(flag.levels, n)})
+    y = (rng.random(n) < np.where(x["flag"] == "1 or more", 0.4, 0.1)).astype(int)
+    # Episodes with the outcome made more decisions, so they weigh less each.
+    weight = np.where(y == 1, 0.25, 1.0)
+    card = PointsScorecard(factors=(flag,)).fit(x, y, sample_weight=weight)
+    totals = card.total(x)
+    assert card.calibration_ == capped_calibration(
+        totals, y, np.ones(n), card.min_total_, card.max_total_
+    )
+    top = totals == card.max_total_
+    assert card.calibration_[card.max_total_] == pytest.approx((y[top].sum() + 1) / (top.sum() + 2))
 
 
 def test_points_never_move_against_their_factor_s_direction() -> None:

@@ -95,6 +95,29 @@ def test_an_artefact_with_an_unknown_factor_is_refused(model: ScoredModel, tmp_p
         ScoredModel.load(tmp_path / "m")
 
 
+def test_an_older_artefact_with_one_still_missing_level_scores_as_it_was_trained(
+    model: ScoredModel, tmp_path: Path
+) -> None:
+    """A model trained before still missing was split at a day holds "yes" alone; it loads,
+    keeps its version, and gives every still-missing child its "yes" points, as it always did."""
+    path = model.save(tmp_path / "m")
+    data = json.loads(path.read_text())
+    data["points"]["still_missing"] = {"no": 0, "yes": 2}
+    del data["version"]
+    path.write_text(json.dumps(data))
+    older = ScoredModel.load(tmp_path / "m")
+    older.save(tmp_path / "again")
+    assert ScoredModel.load(tmp_path / "again").version == older.version
+    for hours in (2.0, 30.0):
+        fact = example_fact({"still_missing": True, "returned": False, "hours_missing": hours})
+        line = next(f for f in older.score(fact).factors if f.factor == "still_missing")
+        assert line.points == 2 and line.value == BY_NAME["still_missing"].level(fact)
+    data["points"]["still_missing"] = {"no": 0, "maybe": 1}
+    path.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="'still_missing' has levels that differ"):
+        ScoredModel.load(tmp_path / "m")
+
+
 def test_training_is_reproducible_with_a_seed(history: TrainingData, model: ScoredModel) -> None:
     again = train(history, name="test-model", label="outcome", seed=7)
     assert again.version == model.version

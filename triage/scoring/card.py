@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from triage.scoring.factors import FACTORS
+from triage.scoring.factors import FACTORS, STILL_MISSING
 from triage.scoring.model import ScoredModel
 
 # The goals the card reports against (from the scored-model issue).
@@ -73,20 +73,32 @@ def _provenance(model: ScoredModel) -> list[str]:
 
 
 def _points(model: ScoredModel) -> list[str]:
+    missing = model.points.get("still_missing", {})
+    split = len(missing) == len(STILL_MISSING)  # an older model has one level for "yes"
     lines = [
         "## Points",
         "",
         "Each factor's points move one way along its levels, by constraint in fitting: they",
         "never fall as the count it measures rises (never rise as the days since the last",
-        "episode rise); still missing never scores below returned; age, legal status and",
-        "classification are free.",
+        *(
+            [
+                "episode rise); still missing never scores below returned, and past a day never",
+                "above under a day; age, legal status and classification are free.",
+            ]
+            if split
+            else [
+                "episode rise); still missing never scores below returned; age, legal status and",
+                "classification are free.",
+            ]
+        ),
         "",
         "| factor | meaning | level | points |",
         "|---|---|---|---|",
     ]
     for factor in FACTORS:
         table = model.points.get(factor.name, {})
-        for level in factor.levels:
+        keys = factor.as_in(table) if table else {}
+        for level in dict.fromkeys(keys[own] for own in factor.levels if own in keys):
             if level in table:
                 lines.append(f"| {factor.name} | {factor.meaning} | {level} | {table[level]} |")
     idle = [
@@ -100,6 +112,17 @@ def _points(model: ScoredModel) -> list[str]:
             " would); the constraint keeps them at zero rather than giving points that run"
             " against the risk they measure. They stay, so a retrain on local data can weigh"
             " them.",
+        ]
+    if split:
+        returned, past_a_day, under_a_day = (missing[level] for level in STILL_MISSING)
+        lines += [
+            "",
+            f"Still missing scores {under_a_day} under a day and {past_a_day} past a day"
+            f" ({returned} once returned). Under a day, still missing stands for the hours yet"
+            " to come, which hours missing so far cannot show; past a day, hours missing"
+            " (24 to 72, 72 or more) already counts them. So the re-vets at 24 and 72 hours"
+            " are not scored as if the child had only just gone: with one level for still"
+            " missing, their totals ran about 2 points above their risk.",
         ]
     return [*lines, ""]
 

@@ -72,13 +72,16 @@ class ScoredModel:
 
     @cached_property
     def _cells(self) -> list[tuple[Factor, dict[str, ScoreFactor]]]:
-        """Each factor's levels as ready-made (immutable) score lines, in the code's order."""
+        """Each factor's levels as ready-made (immutable) score lines, in the code's order (a
+        level an older artefact held under an older name scores that older level's points)."""
         return [
             (
                 factor,
                 {
-                    level: ScoreFactor(factor=factor.name, value=level, points=points)
-                    for level, points in self.points[factor.name].items()
+                    level: ScoreFactor(
+                        factor=factor.name, value=level, points=self.points[factor.name][key]
+                    )
+                    for level, key in factor.as_in(self.points[factor.name]).items()
                 },
             )
             for factor in FACTORS
@@ -107,8 +110,12 @@ class ScoredModel:
         for name, table in model.points.items():
             if name not in BY_NAME:
                 raise ModelError(f"{path}: factor {name!r} is not defined in code")
-            if set(table) != set(BY_NAME[name].levels):
-                raise ModelError(f"{path}: factor {name!r} has levels that differ from the code")
+            try:
+                BY_NAME[name].as_in(table)
+            except ValueError:
+                raise ModelError(
+                    f"{path}: factor {name!r} has levels that differ from the code"
+                ) from None
         if recorded is not None and recorded != model.version:
             raise ModelError(f"{path}: recorded version {recorded} does not match its content")
         return model

@@ -6,8 +6,8 @@ factor, as `factor_levels` makes them) and learns:
 - `points_`: for each factor, whole points per level; the lowest level of each factor is 0,
   and each factor's points move only in its direction along its levels (`Factor.direction`);
 - `calibration_`: the probability of the outcome for each possible total, by isotonic
-  regression on the training totals (never falling as the total rises), each block's rate
-  smoothed so that no probability is 0 or 1 (`capped_calibration`).
+  regression on the training totals, each decision counting once (never falling as the total
+  rises), each block's rate smoothed so that no probability is 0 or 1 (`capped_calibration`).
 """
 
 from __future__ import annotations
@@ -104,9 +104,14 @@ class PointsScorecard(ClassifierMixin, BaseEstimator):
             raise RuntimeError(f"the scorecard did not converge: {result.message}")
         self.coef_, self.intercept_ = result.x[:-1], float(result.x[-1])
         self.points_ = self._points()
+        # The points weigh each episode once (its decisions share the weight), so that a long
+        # episode's many decisions do not outweigh a short one. The probability is read at
+        # each decision, and the card judges it at each, so there every decision counts once:
+        # calibrated on the episode weights, a total's probability leaned towards short
+        # episodes' rate and ran low at the first notification.
         totals = self.total(X)
         self.calibration_ = capped_calibration(
-            totals, target, weight, self.min_total_, self.max_total_
+            totals, target, np.ones(len(target)), self.min_total_, self.max_total_
         )
         return self
 

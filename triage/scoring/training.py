@@ -175,8 +175,12 @@ def train(
         **judged,
         "band_policy": {level.value: share for level, share in BAND_SHARES.items()},
         "calibration_method": (
-            "isotonic regression on the training totals, each pooled block's rate with one"
-            " outcome and one non-outcome added (Laplace's rule): no probability is 0 or 1"
+            "isotonic regression on the training decisions' totals, each decision counting"
+            " once (the points weigh each episode once; the probability is read, and judged,"
+            " at each decision), each pooled block's rate with one outcome and one non-outcome"
+            " added (Laplace's rule): no probability is 0 or 1. One table serves every moment:"
+            " still missing under a day and past a day score apart (see still_missing), so a"
+            " total means the same risk at a first notification, a later version and a re-vet"
         ),
         "points_directions": {
             f.name: {1: "never falls", -1: "never rises", 0: "free"}[f.direction] for f in FACTORS
