@@ -291,14 +291,21 @@ def test_a_discrepancy_owner_and_status_are_new_rows_audited_and_carried_to_late
             session, lost.row.id, by=who, now=NOW, status=Status.FIXED_IN_SOURCE,
             note="Added to the case record",
         )  # fmt: skip
+        listing.update(
+            session, lost.row.id, by=who, now=NOW, owner="Case records team",
+            status=Status.FIXED_IN_SOURCE,
+        )  # fmt: skip
         assert reconcile(session).id == run.id  # nothing changed: the same run
         [item] = listing.listed(session, run, status=Status.FIXED_IN_SOURCE)
         assert item.owner == "Case records team" and item.note == "Added to the case record"
+        assert [u.note for u in listing.history(session, item.row)] == [
+            None, "Added to the case record", "Added to the case record",
+        ]  # fmt: skip
         assert len(listing.listed(session, run, status=Status.OPEN)) == 9
         events = session.scalars(
             select(AuditEvent).where(AuditEvent.action == "update_discrepancy")
         ).all()
-        assert [e.detail["status"] for e in events] == ["open", "fixed_in_source"]
+        assert [e.detail["status"] for e in events] == ["open", *["fixed_in_source"] * 2]
         assert all("Case records" not in json.dumps(e.detail) for e in events)
     with june.transaction() as session:  # the case record sends the lost episode
         extra = csv_of(CASE, [case("C-lost", A, at(19), hours=40)])
@@ -320,7 +327,7 @@ def test_a_discrepancy_owner_and_status_are_new_rows_audited_and_carried_to_late
         with pytest.raises(Exception, match="append-only"), june.transaction() as session:
             session.execute(text(f"UPDATE {table} SET month = '2026-05'"))
     with june.reading() as session:
-        assert session.scalar(select(text("count(*)")).select_from(DiscrepancyUpdate)) == 3
+        assert session.scalar(select(text("count(*)")).select_from(DiscrepancyUpdate)) == 4
         assert session.scalar(select(text("count(*)")).select_from(Discrepancy)) == 19
 
 

@@ -141,9 +141,9 @@ def update(
     note: str | None = None,
 ) -> DiscrepancyUpdate:
     """Give a discrepancy an owner, a status and a note (what is not given stays as it was;
-    an empty owner clears it). Fixed in the source and accepted need a note saying what was
-    done or why it is known; audited (the status and whether an owner is set, never the note
-    or the name)."""
+    an empty owner clears it; changing only the owner keeps the note). Becoming fixed in the
+    source or accepted needs a note saying what was done or why it is known. Audited (the
+    status and whether an owner is set, never the note or the name)."""
     row = session.get(Discrepancy, discrepancy_id)
     if row is None:
         raise RecordNotFound("discrepancy", discrepancy_id)
@@ -170,7 +170,8 @@ def update(
             raise Refused(field, f"is {len(value)} characters; at most {most}")
         if (problem := control_problem(value)) is not None:
             raise Refused(field, problem)
-    if status in (Status.FIXED_IN_SOURCE, Status.ACCEPTED) and text is None:
+    unchanged = before is not None and before.status == new_status.value
+    if status in (Status.FIXED_IN_SOURCE, Status.ACCEPTED) and text is None and not unchanged:
         words = STATUS_DESCRIPTIONS[status].lower()
         raise Refused("note", f"say in the note why this is {words}")
     if before is None and owner is None and status is None:
@@ -181,7 +182,7 @@ def update(
         episode_key=row.episode_key,
         owner=new_owner,
         status=new_status.value,
-        note=text if text is not None else (before.note if before and status is None else None),
+        note=text if text is not None else (before.note if before and unchanged else None),
         by_id=by.id,
         at=now,
     )
