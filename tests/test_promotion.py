@@ -304,7 +304,8 @@ def test_the_commands_promote_show_the_history_and_roll_back(
     rolled = run("rules", "rollback", "--by", "priya", "--approved-by", "chris", "--reason", "R22")
     assert f"ruleset {old} is live in place of {new}" in rolled
     shown = run("rules", "history")
-    assert shown.index("rollback: R22 (live)") < shown.index("promote")
+    assert shown.index(f"Rolled back to {old} (was {new}) (live)") < shown.index("Promoted to")
+    assert "reason: R22" in shown
     assert "priya" in shown and "chris" in shown and "no group moves" in shown
     assert "Not back-tested: a rollback" in shown
     assert f"Live now: {old}" in shown

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from triage.cli.common import app, console, fail
 from triage.errors import TriageError
@@ -150,24 +149,25 @@ def history() -> None:
         raise fail(str(error)) from None
     finally:
         database.dispose()
-    table = Table(title="Versions made live, newest first")
-    for column in ("When", "Change", "Version", "Asked by", "Approved by", "Back-test", "Note"):
-        table.add_column(column, overflow="fold")
-    for e in found.entries:
-        change = "rollback: " + (e.reason or "") if e.kind == "rollback" else "promote"
-        table.add_row(
-            e.at.strftime("%Y-%m-%d %H:%M"),
-            change + (" (live)" if e.live else ""),
-            f"{e.version[:12]} (was {e.previous_version[:12]})",
-            e.asked_by,
-            e.approved_by,
-            e.headline + (f"; {e.shadow_headline}" if e.shadow_headline else ""),
-            e.equality_note,
-        )
-    if found.entries:
-        console.print(table)
-    else:
+    if not found.entries:
         console.print("No version has been promoted yet.")
+    for e in found.entries:
+        change = "Rolled back" if e.kind == "rollback" else "Promoted"
+        live = " [bold](live)[/]" if e.live else ""
+        console.print(
+            f"[bold]{e.id}[/] {e.at:%Y-%m-%d %H:%M} UTC  {change} to {e.version[:12]} "
+            f"(was {e.previous_version[:12]}){live}",
+            highlight=False,
+        )
+        lines = [f"asked by {e.asked_by}, approved by {e.approved_by}"]
+        if e.reason:
+            lines.append(f"reason: {e.reason}")
+        lines.append(f"back-test: {e.headline}")
+        if e.shadow_headline:
+            lines.append(e.shadow_headline)
+        lines.append(f"equality impact note: {e.equality_note or 'none'}")
+        for line in lines:
+            console.print(f"    {line}", highlight=False, markup=False)
     live = found.live_version[:12] or "none (no rules folder)"
     console.print(f"Live now: {live} in {settings.rules_dir}")
     if found.entries and not found.live_recorded:

@@ -100,7 +100,13 @@ def headline(figures: dict[str, Any] | None) -> str:
     )
     verb = "changes" if changed == 1 else "change"
     line = f"{changed:,} of {total:,} decision{'' if total == 1 else 's'} {verb} level"
-    return f"{line}: {moves}" if moves else line
+    line = f"{line}: {moves}" if moves else line
+    absent = summary.get("episodes_reclassified_as_missing") or {}
+    if absent.get("live") != absent.get("candidate"):
+        line += (
+            f"; absent episodes treated as missing {absent['live']:,} to {absent['candidate']:,}"
+        )
+    return line
 
 
 def _words(level: str) -> str:
