@@ -74,7 +74,8 @@ def table(shown: Shown, summary: Summary | None, month: Month) -> FigureTable:
         row_heading="Count",
         columns=("Episodes",),
         rows=tuple(rows),
-        note=f"From reconciliation run {summary.run.id} of {summary.run.at:%d %B %Y}; a "
+        note=f"From reconciliation run {summary.run.id} of {summary.run.at.day} "
+        f"{summary.run.at:%B %Y}; a "
         "difference is an episode the sources do not all hold alike in the month, each with "
         "one reason. Data managers own the unexplained ones on the reconciliation page.",
     )
