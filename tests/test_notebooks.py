@@ -54,7 +54,8 @@ def _run(path: Path, probe: str) -> tuple[nbformat.NotebookNode, dict[str, Any]]
     book = _book(path)
     book.cells.append(
         nbformat.v4.new_code_cell(
-            f"import json as _json, sys as _sys\n"
+            "import json as _json, sys as _sys\n"
+            "from triage.scoring.factors import FACTORS as _FACTORS\n"
             f"print({PROBED!r} + _json.dumps({{'prefix': _sys.prefix, 'found': ({probe})}},"
             f" default=str))"
         )
@@ -185,7 +186,7 @@ PROBES: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         " 'auc': cards.loc[('quality', 'points score: auc'), 'retrained'],"
         " 'shipped_auc': cards.loc[('quality', 'points score: auc'), 'shipped'],"
         " 'points_rows': len(points),"
-        " 'levels': sum(len(levels) for levels in shipped.points.values())}",
+        " 'levels': sum(len(f.levels) for f in _FACTORS)}",
         _check_retrain,
     ),
     "backtest.ipynb": (
@@ -196,8 +197,7 @@ PROBES: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
         _check_backtest,
     ),
     "model-quality.ipynb": (
-        "{'points_rows': len(points),"
-        " 'levels': sum(len(table) for table in model.points.values()),"
+        "{'points_rows': len(points), 'levels': sum(len(f.levels) for f in _FACTORS),"
         " 'lowest_levels_earn_nothing': bool(points.groupby('factor')['points'].min().eq(0)"
         ".all()),"
         " 'bands': list(bands['band']), 'model_bands': [b.level.value for b in model.bands],"

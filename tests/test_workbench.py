@@ -34,6 +34,7 @@ from triage.monitoring.demo import review_demo_decisions
 from triage.notification.reader import raw_from_text
 from triage.notification.vocabulary import RiskGrade
 from triage.scoring.comparison import compare_cards, compare_points
+from triage.scoring.factors import FACTORS
 from triage.scoring.model import ScoredModel
 from triage.store import Database
 from triage.store.tables import ReviewRecord
@@ -219,4 +220,4 @@ def test_two_models_cards_and_points_side_by_side() -> None:
     assert points[points["differs"]][["factor", "level", "changed"]].values.tolist() == [
         [factor, level, 99]
     ]
-    assert len(points) == sum(len(levels) for levels in shipped.points.values())
+    assert len(points) == sum(len(factor.levels) for factor in FACTORS)

@@ -51,13 +51,18 @@ def compare_cards(models: dict[str, ScoredModel]) -> pd.DataFrame:
 
 
 def compare_points(models: dict[str, ScoredModel]) -> pd.DataFrame:
-    """Each factor level's points, one column per model, and which levels differ."""
+    """Each factor level's points, one column per model, and which levels differ (a model
+    trained when two levels were one gives both that level's points)."""
+    keys = {
+        label: {factor.name: factor.as_in(model.points[factor.name]) for factor in FACTORS}
+        for label, model in models.items()
+    }
     rows = []
     for factor in FACTORS:
         for level in factor.levels:
             row: dict[str, Any] = {"factor": factor.name, "level": level}
             for label, model in models.items():
-                row[label] = model.points.get(factor.name, {}).get(level)
+                row[label] = model.points[factor.name][keys[label][factor.name][level]]
             rows.append(row)
     table = pd.DataFrame(rows, columns=["factor", "level", *models])
     table["differs"] = table[list(models)].nunique(axis=1, dropna=False) > 1
