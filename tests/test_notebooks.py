@@ -209,9 +209,10 @@ PROBES: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_a_notebook_runs_top_to_bottom_and_answers_its_question(
-    path: Path, monkeypatch: pytest.MonkeyPatch
+    path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("TRIAGE_WORKBENCH_CITY", raising=False)  # each makes its own city
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # its scratch folders, cleaned up by pytest
     # One thread per kernel for the numeric libraries: on a 2-core machine running tests,
     # OpenMP's thread per core makes gradient boosting many times slower, not faster.
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
