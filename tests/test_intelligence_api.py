@@ -159,11 +159,12 @@ def test_a_place_opens_its_children_and_episodes_for_those_allowed(
     assert admin["children_shown"] is False and admin["children"] == admin["sightings"] == []
     with _database(client).reading() as session:
         viewed = session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.action == "view_place", AuditEvent.record_id == BUS_REF
-            )
+            select(AuditEvent)
+            .where(AuditEvent.action == "view_place", AuditEvent.record_id == BUS_REF)
+            .order_by(AuditEvent.id)
         ).all()
     assert sorted(viewed[0].detail["children"]) == sorted([ids["A"], ids["B"], ids["C"], ids["F"]])
+    assert viewed[1].username == "chris" and viewed[1].detail["children"] == []  # saw none
 
 
 def test_marking_a_known_hotspot_is_audited_and_raises_the_next_vetting(

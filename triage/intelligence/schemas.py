@@ -42,7 +42,7 @@ class PlaceOut(BaseModel):
         child_ids=[61, 62, 70, 81],
     )
 
-    rank: int = Field(description="1 for the top of the list, in the order asked for")
+    rank: int = Field(description="1 for the top of the list asked for; 0 for a place alone")
     ref: str = Field(description="The place's id in URLs (a digest of its key, never its words)")
     label: str = Field(description="The place as police or interviews gave it (most used form)")
     district: str = Field(description='Its postcode district, or "not known"')

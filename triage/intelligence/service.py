@@ -105,8 +105,11 @@ def districts(
     return for_sharing(rank_districts(found, now=now, area=area))
 
 
-def place_detail(session: Session, *, ref: str, viewer: Viewer, now: datetime) -> PlaceDetail:
-    """One place with the children and episodes that named it (audited with their ids)."""
+def place_detail(
+    session: Session, *, ref: str, viewer: Viewer, now: datetime, shown: bool = True
+) -> PlaceDetail:
+    """One place with the children and episodes that named it (audited with their ids, when
+    they are `shown` to the viewer; admins see the place alone)."""
     found = [s for s in sightings(session, now=now) if place_ref(s.place.key) == ref]
     if not found:
         raise RecordNotFound("place", ref)
@@ -118,7 +121,8 @@ def place_detail(session: Session, *, ref: str, viewer: Viewer, now: datetime) -
     }
     audit.record(
         session, as_actor(viewer), "view_place", record_type="place", record_id=ref, now=now,
-        children=sorted(spot.child_ids), episodes=sorted(spot.episode_ids),
+        children=sorted(spot.child_ids) if shown else [],
+        episodes=sorted(spot.episode_ids) if shown else [],
     )  # fmt: skip
     return PlaceDetail(row, sorted(found, key=lambda s: s.at, reverse=True), names)
 

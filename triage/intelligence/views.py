@@ -166,8 +166,8 @@ def place_view(
     role = role_of(viewer)
     if role not in PLACE_NAMES:
         raise forbidden(role, PLACE_NAMES, "a place (analysts see districts only)")
-    detail = place_detail(session, ref=ref, viewer=viewer, now=now)
     named = role in NAMED
+    detail = place_detail(session, ref=ref, viewer=viewer, now=now, shown=named)
     place = place_out(0, detail.row, named)
     if not named:
         return schemas.PlaceDetailOut(place=place, children_shown=False, children=[], sightings=[])
