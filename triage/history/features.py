@@ -52,7 +52,6 @@ __all__ = [
     "compute_features",
     "episode_flags",
     "exploited_as_known",
-    "features_for_child",
     "summarise",
     "targets_frame",
 ]
@@ -303,52 +302,6 @@ def compute_features(
     )
     columns = summarise(candidates, links, len(t))
     return pd.DataFrame(columns, index=targets.index)[FEATURE_NAMES]
-
-
-def features_for_child(
-    episodes: Sequence[tuple[Any, ...]],
-    edges: Sequence[tuple[Any, ...]],
-    as_of: datetime,
-    exclude_episode_id: int | None,
-    known_at: datetime | None = None,
-) -> HistoryFeatures:
-    """One target's features from its child's rows (the service path): EPISODE_COLUMNS tuples
-    for `episodes` (a row per version), EDGE_COLUMNS tuples for `edges` (both directions, owned
-    by this child). `known_at` None means everything sent so far."""
-    moment, known = as_of.timestamp(), _moment(known_at, missing=_LATEST)
-    exclude = -1 if exclude_episode_id is None else exclude_episode_id
-    flags, code_sets = episode_flags([row[6] for row in episodes])
-    n, m = len(episodes), len(edges)
-    candidates = Candidates(
-        target=np.zeros(n, np.int64),
-        as_of=np.full(n, moment),
-        known=np.full(n, known),
-        exclude=np.full(n, exclude, np.int64),
-        episode=np.array([row[0] for row in episodes], np.int64),
-        seen=np.array([row[2].timestamp() for row in episodes], np.float64),
-        sent=np.array([row[7].timestamp() for row in episodes], np.float64),
-        until=np.array([_moment(row[8]) for row in episodes], np.float64),
-        returned=np.array(
-            [np.nan if row[3] is None else row[3].timestamp() for row in episodes], np.float64
-        ),
-        absent=np.array([row[4] == "absent" for row in episodes], bool),
-        high=np.array([row[5] == "high" for row in episodes], bool),
-        code_sets=code_sets,
-        **flags,
-    )
-    links = Links(
-        target=np.zeros(m, np.int64),
-        as_of=np.full(m, moment),
-        known=np.full(m, known),
-        exclude=np.full(m, exclude, np.int64),
-        episode=np.array([row[0] for row in edges], np.int64),
-        seen=np.array([row[3].timestamp() for row in edges], np.float64),
-        sent=np.array([row[4].timestamp() for row in edges], np.float64),
-        child=np.array([row[1] for row in edges], np.int64),
-        companion=np.array([row[2] for row in edges], np.int64),
-    )
-    columns = summarise(candidates, links, 1)
-    return HistoryFeatures.from_columns(columns, 0)
 
 
 def exploited_as_known(

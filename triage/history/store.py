@@ -16,8 +16,8 @@ from triage.history.features import (
     EPISODE_COLUMNS,
     HistoryFeatures,
     compute_features,
-    features_for_child,
 )
+from triage.history.rows import features_for_child
 from triage.interviews.tables import InterviewDisclosure
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.store.tables import (
@@ -223,3 +223,42 @@ def disclosed_as_known(session: Session, child_id: int, known_at: datetime) -> t
             .order_by(InterviewDisclosure.indicator)
         )
     )
+
+
+def history_rows(
+    session: Session, child_ids: Collection[int]
+) -> tuple[dict[int, list[tuple[Any, ...]]], dict[int, list[tuple[Any, ...]]]]:
+    """These children's history as rows by child, in three queries however many there are:
+    EPISODE_COLUMNS tuples for `features_for_targets`, and the EDGE_COLUMNS tuples each owns."""
+    episodes: dict[int, list[tuple[Any, ...]]] = {child: [] for child in child_ids}
+    edges: dict[int, list[tuple[Any, ...]]] = {child: [] for child in child_ids}
+    if not child_ids:
+        return episodes, edges
+    for row in _with_until([tuple(row) for row in session.execute(_version_query(child_ids))]):
+        episodes[row[1]].append(row)
+    for row in _edge_rows(session, child_ids):
+        if row[1] in edges:
+            edges[row[1]].append(row)
+    return episodes, edges
+
+
+def disclosures_of(
+    session: Session, child_ids: Collection[int]
+) -> dict[int, list[tuple[str, datetime]]]:
+    """Each child's disclosed indicators with when each was recorded, for `disclosed_by`."""
+    found: dict[int, list[tuple[str, datetime]]] = {child: [] for child in child_ids}
+    if child_ids:
+        for child, indicator, recorded in session.execute(
+            select(
+                InterviewDisclosure.child_id,
+                InterviewDisclosure.indicator,
+                InterviewDisclosure.recorded_at,
+            ).where(InterviewDisclosure.child_id.in_(list(child_ids)))
+        ):
+            found[child].append((indicator, recorded))
+    return found
+
+
+def disclosed_by(held: list[tuple[str, datetime]], known_at: datetime) -> tuple[str, ...]:
+    """What `disclosed_as_known` answers, from a child's rows of `disclosures_of`."""
+    return tuple(sorted({indicator for indicator, recorded in held if recorded <= known_at}))

@@ -33,14 +33,13 @@ from triage import decisions
 from triage.decisions.models import VettedDecision
 from triage.decisions.service import Trigger, as_record
 from triage.errors import NotificationRejected
-from triage.history.store import edges_frame, episodes_frame, exploitation_versions
-from triage.identity.directory import ChunkDirectory, identifiers_of
+from triage.identity.directory import ChunkDirectory
 from triage.intake.service import Ledger, Receipt, Stored, keep, reject
 from triage.notification import Notification, RawRecord, parse_notification
 from triage.store import Database
 from triage.store.ids import Ids
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
-from triage.vetting.batch import Exploited, decide_prepared, prepare_from
+from triage.vetting.group import Target, vet_group
 from triage.vetting.service import Vetter
 
 log = logging.getLogger(__name__)
@@ -141,8 +140,8 @@ def load_chunked(
     iterator = iter(records)
     while chunk := list(islice(iterator, size)):
         try:
-            with database.transaction() as session:
-                receipts = _load_chunk(session, chunk, now=clock(), vetter=vetter)
+            with database.transaction(writing=True) as session:
+                receipts = load_group(session, chunk, now=clock(), vetter=vetter)
         except SQLAlchemyError as exc:
             # Name the kind only: the exception text can hold a record's values.
             log.warning(
@@ -154,9 +153,11 @@ def load_chunked(
         yield from zip(chunk, receipts, strict=True)
 
 
-def _load_chunk(
+def load_group(
     session: Session, chunk: Sequence[RawRecord], *, now: datetime, vetter: Vetter | None
 ) -> list[Receipt]:
+    """Store (and vet, given a vetter) or quarantine a chunk of records in the caller's
+    transaction, each as `ingest` would alone: their receipts, in order."""
     receipts: list[Receipt | None] = [None] * len(chunk)
     valid: list[_Valid] = []
     refused: list[tuple[int, list]] = []
@@ -250,31 +251,5 @@ def _decide_all(
     vetter: Vetter,
 ) -> list[VettedDecision]:
     """Each new version's decision as of when police sent it, from one history read."""
-    notifications = [n for _version, n in planned]
-    located = [(v.episode.child_id, v.episode_id) for v, _n in planned]
-    children = {child for child, _episode in located}
-
-    def companions_of(n: Notification) -> set[int]:
-        found = set()
-        for companion in n.episode.companions:
-            for kind, value in identifiers_of(companion):
-                if (owner := directory.owner(kind, value)) is not None:
-                    found.add(owner)
-        return found
-
-    def exploited_among(linked: set[int]) -> Exploited:
-        found: Exploited = defaultdict(list)
-        for row in exploitation_versions(session, linked):
-            found[row[0]].append(row)
-        return found
-
-    prepared = prepare_from(
-        notifications,
-        located,
-        vetter,
-        episodes=episodes_frame(session, children),
-        edges=edges_frame(session, children),
-        companions_of=companions_of,
-        exploited_among=exploited_among,
-    )
-    return decide_prepared(prepared, vetter)
+    targets = [Target(n, v.episode.child_id, v.episode_id, v.sent_at) for v, n in planned]
+    return vet_group(session, vetter, targets, owner=directory.owner)

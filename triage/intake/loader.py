@@ -67,7 +67,7 @@ def ingest(
     failure: Exception | None = None
     for _attempt in range(3):
         try:
-            with database.transaction() as session:
+            with database.transaction(writing=True) as session:
                 receipt = submit(session, record, now=clock(), vetter=vetter)
                 if after:
                     after(session, receipt)
@@ -76,7 +76,7 @@ def ingest(
             failure = exc
     # The exception text can hold the record's values (names, dates of birth): name its kind only.
     problem = f"could not be stored ({type(failure).__name__}); replay it once the cause is fixed"
-    with database.transaction() as session:
+    with database.transaction(writing=True) as session:
         receipt = reject(session, record, [FieldError(RECORD, problem)], now=clock())
         if after:
             after(session, receipt)
@@ -127,7 +127,7 @@ def replay(
     after: After | None = None,
 ) -> Receipt:
     """Submit a corrected version of a quarantined record (its JSON text)."""
-    with database.transaction() as session:
+    with database.transaction(writing=True) as session:
         original = quarantine.open_for_replay(session, record_id)
         source = f"replay of quarantine #{record_id}"
         record = raw_from_text(fixed, source=source, position=original.position)

@@ -69,10 +69,17 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session inside one transaction: committed if the block succeeds, else rolled back."""
+    def transaction(self, *, writing: bool = False) -> Iterator[Session]:
+        """A session inside one transaction: committed if the block succeeds, else rolled back.
+
+        `writing`: the block reads in order to write (intake). On SQLite the transaction then
+        takes the write lock before its first read (`BEGIN IMMEDIATE`, waiting its turn up to
+        the busy timeout), so what it read stays true until it commits: two writers never both
+        find no record and each make one, nor fail on upgrading a read to a write."""
         self._check()
         with self._sessions.begin() as session:
+            if writing and self.dialect == "sqlite":
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     @contextmanager
