@@ -219,7 +219,7 @@ def _serve_and_send(
 
 
 def _wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a start on a busy machine can take a minute
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):

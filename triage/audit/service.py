@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from triage.store.tables import AuditEvent, UserRecord
@@ -57,6 +57,40 @@ def record(
     )
     session.add(event)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One audit entry to write with others (`record_many`)."""
+
+    actor: Actor
+    action: str
+    record_type: str
+    record_id: object
+    detail: dict[str, Any]
+
+
+def record_many(session: Session, entries: list[Entry], *, now: datetime) -> None:
+    """Write many entries in one batched statement (a group of submissions), in the caller's
+    transaction like `record`: committed with what they describe or not at all."""
+    if not entries:
+        return
+    session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "at": now,
+                "user_id": e.actor.user_id,
+                "username": e.actor.username,
+                "role": e.actor.role,
+                "action": e.action,
+                "record_type": e.record_type,
+                "record_id": str(e.record_id),
+                "detail": e.detail,
+            }
+            for e in entries
+        ],
+    )
 
 
 def _filtered(

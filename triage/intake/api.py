@@ -1,30 +1,32 @@
 """Police systems submit notifications (one or a batch) and read their own receipts.
 
-Submissions go through the intake loader, which owns its transactions (a record's own, retried,
-quarantined rather than lost); the receipt and its audit entry are written in the record's own
-transaction by `triage.intake.receipts`.
+Submissions go to the app's intake writer (`triage.intake.group`), which owns the transactions:
+the records that arrive together share one, and a record the store refuses is taken again alone
+(retried, quarantined rather than lost); each receipt and audit entry commits with its record.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from triage.accounts.roles import Role
 from triage.errors import FieldError
-from triage.http.deps import PagingDep, RecordId, Services, SessionDep, allow, services
+from triage.http.deps import PagingDep, RecordId, SessionDep, allow, services
 from triage.http.problems import MEDIA_TYPE, ProblemException, problem_body, problem_responses
 from triage.http.schemas import Page
 from triage.intake import receipts
+from triage.intake.group import Gatherer
 from triage.intake.schemas import BatchReceipts, Rejection, StoredReceipt, SubmissionReceipt
 from triage.intake.service import Outcome, Receipt
 from triage.notification import Notification
 from triage.notification.example import EXAMPLE_NOTIFICATION
-from triage.notification.reader import array_elements
+from triage.notification.reader import array_elements, raw_from_bytes
 from triage.store.tables import UserRecord
 
 router = APIRouter(tags=["notifications"])
@@ -61,14 +63,34 @@ _NOTIFICATION_BODY = {
 }
 
 
-def _take(
-    svc: Services, user: UserRecord, data: bytes, position: int
-) -> tuple[Receipt, SubmissionReceipt]:
-    """Ingest one record; its receipt and audit entry commit with it."""
-    receipt, row = receipts.submit(
-        svc.database, data, by=user, position=position, clock=svc.clock, vetter=svc.vetter
-    )
-    return receipt, SubmissionReceipt.of(receipt, row.id)
+_GATHERING = threading.Lock()
+
+
+def _gatherer(request: Request) -> Gatherer:
+    """The app's one intake writer (`triage.intake.group`), made on first use for the services
+    the app holds now."""
+    svc = services(request)
+    with _GATHERING:
+        held = getattr(request.app.state, "intake", None)
+        if held is None or held[0] is not svc:
+            held = (svc, Gatherer(svc.database, svc.vetter, svc.clock))
+            request.app.state.intake = held
+    return held[1]
+
+
+async def _take_all(
+    request: Request, user: UserRecord, bodies: list[bytes]
+) -> list[tuple[Receipt, SubmissionReceipt]]:
+    """Ingest records (with their positions, from 1); each receipt and audit entry commits with
+    its record, in a group with whatever else arrived at the same moment."""
+    gatherer = _gatherer(request)
+    source = receipts.source_of(user)
+    answers = [
+        gatherer.submit(raw_from_bytes(data, source=source, position=position), user)
+        for position, data in enumerate(bodies, start=1)
+    ]
+    taken = await asyncio.gather(*(asyncio.wrap_future(answer) for answer in answers))
+    return [(receipt, SubmissionReceipt.of(receipt, row_id)) for receipt, row_id in taken]
 
 
 def _too_large(size: int, limit: int) -> ProblemException:
@@ -119,9 +141,8 @@ async def submit(
     user: Annotated[UserRecord, Depends(POLICE)],
 ) -> JSONResponse:
     """Submit one notification. Resubmitting the same police reference is always safe."""
-    svc = services(request)
     data = await _body(request, MAX_BODY)
-    receipt, body = await run_in_threadpool(_take, svc, user, data, 1)
+    [(receipt, body)] = await _take_all(request, user, [data])
     if receipt.outcome is Outcome.REJECTED:  # a problem (RFC 9457) that is also the receipt
         return JSONResponse(
             Rejection.of_receipt(body).model_dump(mode="json"),
@@ -157,13 +178,12 @@ async def submit_batch(
 ) -> BatchReceipts | JSONResponse:
     """Submit up to 500 notifications as a JSON array; each gets its own receipt. A record that
     breaks the contract is quarantined without stopping the others."""
-    svc = services(request)
     data = await _body(request, MAX_BATCH_BODY)
     text = data.decode("utf-8", errors="surrogateescape")  # each element judged for UTF-8 alone
     elements = array_elements(text)
     if elements is None:
         # Kept in quarantine like any unreadable record; the receipt says where.
-        _receipt, kept = await run_in_threadpool(_take, svc, user, data, 1)
+        [(_receipt, kept)] = await _take_all(request, user, [data])
         problem = ProblemException(
             422,
             "invalid-batch",
@@ -180,13 +200,8 @@ async def submit_batch(
             f"{len(elements)} records; send at most {MAX_BATCH} at a time",
         )
 
-    def take_all() -> list[SubmissionReceipt]:
-        return [
-            _take(svc, user, element.encode("utf-8", errors="surrogateescape"), position)[1]
-            for position, element in enumerate(elements, start=1)
-        ]
-
-    taken = await run_in_threadpool(take_all)
+    bodies = [element.encode("utf-8", errors="surrogateescape") for element in elements]
+    taken = [body for _receipt, body in await _take_all(request, user, bodies)]
     return BatchReceipts(counts=dict(Counter(r.outcome for r in taken)), receipts=taken)
 
 

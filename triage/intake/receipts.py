@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from triage import audit
@@ -16,8 +16,10 @@ from triage.decisions.service import Vetter
 from triage.errors import RecordNotFound
 from triage.intake.loader import ingest, replay
 from triage.intake.service import Receipt
+from triage.notification import RawRecord
 from triage.notification.reader import raw_from_bytes
 from triage.store import Database, count
+from triage.store.ids import Ids
 from triage.store.tables import SubmissionReceipt, UserRecord
 
 
@@ -49,6 +51,50 @@ def keep(session: Session, *, by: UserRecord, receipt: Receipt, now: datetime) -
     return row
 
 
+def keep_many(
+    session: Session, taken: list[tuple[UserRecord, Receipt]], *, now: datetime
+) -> list[int]:
+    """`keep` for a group of records taken in one transaction: their receipts and their audit
+    entries each written in one batched statement. The receipts' ids, in order."""
+    ids = Ids(session).take(SubmissionReceipt, len(taken))
+    session.execute(
+        insert(SubmissionReceipt),
+        [
+            {
+                "id": row_id,
+                "submitted_by_id": by.id,
+                "received_at": now,
+                "outcome": receipt.outcome.value,
+                "police_reference": receipt.police_reference,
+                "version": receipt.version,
+                "vetted_level": receipt.vetted_level,
+                "quarantine_id": receipt.quarantine_id,
+                "errors": [{"field": e.field, "problem": e.problem} for e in receipt.errors],
+            }
+            for row_id, (by, receipt) in zip(ids, taken, strict=True)
+        ],
+    )
+    audit.record_many(
+        session,
+        [
+            audit.Entry(
+                Actor.of(by),
+                "submit",
+                "episode" if receipt.police_reference else "quarantine",
+                receipt.police_reference or receipt.quarantine_id,
+                {
+                    "outcome": receipt.outcome.value,
+                    "receipt": row_id,
+                    "vetting_failed": receipt.vetting_failed,
+                },
+            )
+            for row_id, (by, receipt) in zip(ids, taken, strict=True)
+        ],
+        now=now,
+    )
+    return ids
+
+
 def submit(
     database: Database,
     data: bytes,
@@ -60,7 +106,24 @@ def submit(
 ) -> tuple[Receipt, SubmissionReceipt]:
     """Take one record (its bytes, as they arrived) from a feed; its receipt and audit entry
     commit with it."""
-    raw = raw_from_bytes(data, source=f"api:{by.username}", position=position)
+    raw = raw_from_bytes(data, source=source_of(by), position=position)
+    return submit_record(database, raw, by=by, clock=clock, vetter=vetter)
+
+
+def source_of(by: UserRecord) -> str:
+    """Where a feed's records are said to come from (in quarantine)."""
+    return f"api:{by.username}"
+
+
+def submit_record(
+    database: Database,
+    raw: RawRecord,
+    *,
+    by: UserRecord,
+    clock: Callable[[], datetime],
+    vetter: Vetter,
+) -> tuple[Receipt, SubmissionReceipt]:
+    """`submit` for a record already read: in its own transaction, with its retries."""
     written: list[SubmissionReceipt] = []
 
     def after(session: Session, receipt: Receipt) -> None:
