@@ -12,6 +12,7 @@ core's state do not survive a fork.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -146,6 +147,9 @@ def run_chunk(job: Job, children: Children, labels: Labels | None) -> Tally:
 def _start(job: Job, labels: Labels | None) -> None:
     _POOL_JOB[:] = [(job, labels)]
     _worker(job)  # every pool process builds its engine and vetters at once, side by side
+    # What lives as long as the process (modules, rulesets, the outcomes) is kept out of the
+    # cyclic collector's passes, which then walk only what a chunk makes (as the batch path).
+    gc.freeze()
 
 
 def _pooled(children: Children) -> Tally:

@@ -32,7 +32,7 @@ from triage.rules import RuleEngine
 from triage.rules.book import Rulebook
 from triage.rules.catalogue import HourThreshold
 from triage.store.tables import ChildIdentifier, EpisodeRecord, NotificationVersion
-from triage.vetting.batch import Exploited, decide_prepared, prepare_from
+from triage.vetting.batch import Exploited, Prepared, decide_prepared, prepare_from
 from triage.vetting.service import Vetter
 
 SENT = "sent"  # a decision as of when police sent the version
@@ -257,22 +257,38 @@ def replay(
 ) -> list[Replayed]:
     """Each planned moment (of a chunk of children) decided by both vetters, with the history
     as known then."""
-    if not planned:
-        return []
-    known = _Known(
-        session,
-        sorted({m.stored.child_id for m in planned}),
-        {m.stored.version_id: m.stored.notification for m in planned}.values(),
-    )
-    decided = [_decide(planned, vetter, known) for vetter in (live, candidate)]
+    sides = (live, candidate)
+    decided = [
+        decide_prepared(prepared, vetter)
+        for prepared, vetter in zip(
+            prepare_both(session, planned, live, candidate), sides, strict=True
+        )
+    ]
     return [
         Replayed(moment.stored, now, then, moment.why)
         for moment, now, then in zip(planned, *decided, strict=True)
     ]
 
 
-def _decide(chunk: Sequence[Moment], vetter: Vetter, known: _Known) -> list[VettedDecision]:
-    prepared = prepare_from(
+def prepare_both(
+    session: Session, planned: Sequence[Moment], live: Vetter, candidate: Vetter
+) -> tuple[Prepared, Prepared]:
+    """The facts each side's engine is given for the planned moments (of a chunk of
+    children), and what turns its answers into decisions."""
+    if not planned:
+        empty = Prepared((), [], [])
+        return empty, empty
+    known = _Known(
+        session,
+        sorted({m.stored.child_id for m in planned}),
+        {m.stored.version_id: m.stored.notification for m in planned}.values(),
+    )
+    live_side, candidate_side = (_prepare(planned, vetter, known) for vetter in (live, candidate))
+    return live_side, candidate_side
+
+
+def _prepare(chunk: Sequence[Moment], vetter: Vetter, known: _Known) -> Prepared:
+    return prepare_from(
         [m.stored.notification for m in chunk],
         [(m.stored.child_id, m.stored.episode_id) for m in chunk],
         vetter,
@@ -283,4 +299,3 @@ def _decide(chunk: Sequence[Moment], vetter: Vetter, known: _Known) -> list[Vett
         exploited_among=known.exploited_among,
         disclosed_of=known.disclosures.of,
     )
-    return decide_prepared(prepared, vetter)

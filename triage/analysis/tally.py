@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from triage.analysis.outcomes import SETTLE_DAYS, EpisodeLevels, OutcomeCounts
@@ -98,7 +99,8 @@ class Tally:
         self.absent_episodes += other.absent_episodes
         for name in ("reclassified", "episodes_reclassified", "transitions", "rules", "work"):
             getattr(self, name).update(getattr(other, name))
-        self.diff += other.diff
+        # The same few levels, teams and reasons recur in every chunk: one string each.
+        self.diff += [[*row[:3], *(intern(value) for value in row[3:])] for row in other.diff]
         if other.outcomes is not None:
             self.outcomes = (self.outcomes or OutcomeCounts()).add(other.outcomes)
         if other.rows is not None:
@@ -120,10 +122,11 @@ def tally(
     by_episode: dict[int, list[tuple[Replayed, dict[str, Any]]]] = {}
     children: set[int] = set()
     for r in replayed:
-        row = decision_row(r)
+        row = decision_row(r, reasons=False)
         by_episode.setdefault(r.stored.episode_id, []).append((r, row))
-        _count_decision(out, row, children)
+        _count_decision(out, r, row, children)
         if out.rows is not None:
+            row |= _reasons(r)
             out.rows.append([row[name] for name in DECISION_COLUMNS])
     out.children_affected = len(children)
     newest = []
@@ -136,8 +139,9 @@ def tally(
     return out
 
 
-def decision_row(r: Replayed) -> dict[str, Any]:
-    """One replayed version: who (store ids), when (month), and both decisions."""
+def decision_row(r: Replayed, *, reasons: bool = True) -> dict[str, Any]:
+    """One replayed version: who (store ids), when (month), and both decisions (with their
+    reasons in words unless told not to: they are needed only where the sides differ)."""
     n = r.stored.notification
     row: dict[str, Any] = {
         "child": r.stored.child_id,
@@ -150,7 +154,14 @@ def decision_row(r: Replayed) -> dict[str, Any]:
     }
     for side, decision in zip(SIDES, (r.live, r.candidate), strict=True):
         row |= {f"{side}_{name}": value for name, value in _side(decision).items()}
-    return row
+    return row | _reasons(r) if reasons else row
+
+
+def _reasons(r: Replayed) -> dict[str, str]:
+    return {
+        f"{side}_reasons": "; ".join(f"{x.rule_id} {x.title}: {x.effect}" for x in d.reasons)
+        for side, d in zip(SIDES, (r.live, r.candidate), strict=True)
+    }
 
 
 def _side(d: VettedDecision) -> dict[str, Any]:
@@ -163,11 +174,10 @@ def _side(d: VettedDecision) -> dict[str, Any]:
         "actions": tuple(
             (a.type, round((a.due_at - sent).total_seconds() / 3600, 1)) for a in d.actions
         ),
-        "reasons": "; ".join(f"{r.rule_id} {r.title}: {r.effect}" for r in d.reasons),
     }
 
 
-def _count_decision(out: Tally, row: dict[str, Any], children: set[int]) -> None:
+def _count_decision(out: Tally, r: Replayed, row: dict[str, Any], children: set[int]) -> None:
     out.decisions += 1
     live, candidate = row["live_level"], row["candidate_level"]
     out.transitions[(live, candidate)] += 1
@@ -178,6 +188,7 @@ def _count_decision(out: Tally, row: dict[str, Any], children: set[int]) -> None
             out.reclassified[side] += 1
     if any(row[f"live_{name}"] != row[f"candidate_{name}"] for name in _COMPARED):
         children.add(row["child"])
+        row |= _reasons(r)
         out.diff.append([*(row[name] for name in DIFF_COLUMNS[:5]), *_differences(row)])
 
 
