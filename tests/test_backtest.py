@@ -337,21 +337,6 @@ def test_a_candidate_changes_only_parameters_the_rules_name(
         edited_rules(rules_dir, tmp_path / "other", every_absence=True)
 
 
-def test_the_backtest_notebook_sizes_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
-    from test_notebooks import ROOT, _run
-
-    monkeypatch.chdir(ROOT / "notebooks")
-    namespace = _run(ROOT / "notebooks" / "backtest.ipynb")
-    result, interviews = namespace["result"], namespace["interviews"]
-    matrix = result.transitions
-    assert matrix.to_numpy().sum() == result.summary["decisions"]
-    assert (matrix.to_numpy().sum() - matrix.to_numpy().trace()) == 0  # no level moves
-    extra = result.workload_totals.set_index("action")["change"]
-    assert extra["Return home interview"] > 0 and extra["Strategy discussion"] == 0
-    assert interviews.to_numpy().sum() == extra["Return home interview"]
-    assert result.outcomes.not_yet_known > 0
-
-
 def test_a_sooner_strategy_discussion_is_replayed_as_time_passes(
     database: Database,
     clock: FrozenClock,
