@@ -384,6 +384,34 @@ def test_the_childs_next_notification_is_vetted_with_what_they_disclosed(
     assert decision.vetted_level in ("medium", "high")
 
 
+def test_a_loaded_file_and_a_group_of_feeds_vet_with_what_the_child_disclosed(
+    database: Database, vetter: Vetter, clock: FrozenClock, one_task: int
+) -> None:
+    """The same as one notification arriving alone, for a chunk of a file (`triage load`) and
+    so for feeds' requests taken in together, which are vetted the same way."""
+    from triage.intake import load_records
+
+    user = worker(database, clock)
+    _record(database, vetter, one_task, _held(disclosed_indicators=["drugs"]), user, clock())
+    clock.now += timedelta(days=2)
+    again = notification(
+        reported=datetime(2026, 3, 17, 2, 0, tzinfo=UTC),
+        police_risk_grade="low",
+        episode={"indicators": []},
+    )
+    records = [raw_from_text(json.dumps(again), source="test"), raw_from_text("{", source="test")]
+    summary = load_records(database, records, clock=clock, vetter=vetter)
+    assert summary.total == 2
+    with database.reading() as session:
+        decision = session.scalars(
+            select(DecisionRecord)
+            .join(EpisodeRecord, EpisodeRecord.id == DecisionRecord.episode_id)
+            .where(EpisodeRecord.police_reference == again["police_reference"])
+        ).one()
+    assert "R23" in {r["rule_id"] for r in decision.body["reasons"]}
+    assert decision.vetted_level in ("medium", "high")
+
+
 def test_a_declined_interview_says_who_declined_and_leaves_the_worklist(
     database: Database, vetter: Vetter, clock: FrozenClock, one_task: int, rules: Any
 ) -> None:
