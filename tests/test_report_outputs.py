@@ -157,3 +157,15 @@ def test_the_page_opens_on_the_newest_month_the_store_has(
     _sign_in(city, "jo")
     page = city.get("/reports/monthly").text
     assert "Children missing from home or care: June 2026" in page
+
+
+def test_a_chart_stays_in_the_svg_namespace_after_another_library_takes_the_default_prefix() -> (
+    None
+):
+    """WeasyPrint registers a default prefix of its own when it writes a PDF's metadata; a chart
+    drawn after that must still open with `<svg`, or the page shows nothing."""
+    from triage.reports.chart import svg_text
+
+    ET.register_namespace("", "adobe:ns:meta/")
+    root = ET.fromstring('<svg xmlns="http://www.w3.org/2000/svg"><title>t</title></svg>')
+    assert svg_text(root).startswith("<svg ")

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from triage.reports.chart import BLACK, GREY, SVG_NS
+from triage.reports.chart import BLACK, GREY, SVG_NS, svg_text
 from triage.reports.chart import _without_styles as without_styles
 
 TITLE = "Change in work per month (candidate minus live)"
@@ -62,4 +62,4 @@ def svg(workload: pd.DataFrame) -> str:
     title = root.find(f"{{{SVG_NS}}}title")
     if title is not None:
         title.text = TITLE
-    return ET.tostring(root, encoding="unicode")
+    return svg_text(root)

@@ -22,8 +22,7 @@ from triage.reports.figures import TrendPoint
 
 BLUE, BLACK, GREY = "#1d70b8", "#0b0c0c", "#b1b4b6"
 SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+XLINK_NS = "http://www.w3.org/1999/xlink"
 TITLE = "Successful return home interviews, as a share of those offered"
 
 
@@ -126,4 +125,14 @@ def _without_styles(text: str, description: str) -> str:
     desc.text = description
     root.insert(0, desc)
     root.insert(0, title)
+    return svg_text(root)
+
+
+def svg_text(root: ET.Element) -> str:
+    """An SVG element as text for a page: `<svg>` in the default namespace, never `<ns0:svg>`,
+    which a browser's HTML parser does not draw. ElementTree's prefixes are one map for the whole
+    process, and other libraries register their own in it (WeasyPrint's PDF metadata replaces
+    the default one), so they are set again each time."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
     return ET.tostring(root, encoding="unicode")
