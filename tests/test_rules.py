@@ -183,3 +183,34 @@ def test_a_ruleset_whose_examples_fail_does_not_go_live(
     with pytest.raises(RuleFileError, match=r"R10.*does_not_fire\[1\] should not fire"):
         book.reload()
     assert book.current.version == good
+
+
+class _Answers:
+    """The engine's host as it misbehaved in long runs: a code (0) instead of the session's
+    state for the first `bad` facts, then its real answers."""
+
+    def __init__(self, host: Any, bad: int) -> None:
+        self.host, self.bad = host, bad
+
+    def assert_fact(self, name: str, message: Any) -> Any:
+        state = self.host.assert_fact(name, message)
+        if self.bad:
+            self.bad -= 1
+            return 0
+        return state
+
+    def delete_state(self, name: str, sid: str) -> None:
+        self.host.delete_state(name, sid)
+
+
+def test_an_engine_answer_without_state_is_asked_again_then_refused(engine: RuleEngine) -> None:
+    engine.register("t_stateless", {"young": {"$lt": {"age": 10}}}, ["young"])
+    host = engine._host
+    try:
+        engine._host = _Answers(host, bad=1)  # type: ignore[assignment]
+        assert engine.evaluate("t_stateless", {"age": 5}) == ["young"]
+        engine._host = _Answers(host, bad=2)  # type: ignore[assignment]
+        with pytest.raises(RuleEngineError, match="no state"):
+            engine.evaluate("t_stateless", {"age": 5})
+    finally:
+        engine._host = host

@@ -23,6 +23,7 @@ adapter answers it:
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,8 @@ from typing import Any, TypeVar
 from durable.engine import Host, MessageNotHandledException
 
 from triage.errors import RuleEngineError
+
+log = logging.getLogger(__name__)
 
 FACT_KIND = "notification"
 _FIRED = "fired_"
@@ -107,18 +110,29 @@ class RuleEngine:
         return self._call(lambda: [self._evaluate(name, fact) for fact in facts])
 
     def _evaluate(self, name: str, fact: Mapping[str, Any]) -> list[str]:
-        sid = str(next(self._sessions))
-        message = {**fact, "sid": sid, "kind": FACT_KIND}
-        try:
-            state = self._host.assert_fact(name, message)
-        except MessageNotHandledException as exc:  # `_evaluated` matches every fact
-            raise RuleEngineError(f"ruleset {name} did not take the fact") from exc
-        finally:
-            self._host.delete_state(name, sid)
+        state = self._assert(name, fact)
+        if not isinstance(state, dict):
+            # Seen rarely in long test runs: the C core answers a code (0) instead of the
+            # session's state, as if the fact had been deferred. Evaluation is stateless, so
+            # the fact is asked again in a fresh session; twice is a fault, never "no rule".
+            log.warning("the rules engine gave no state for ruleset %s: asking again", name)
+            state = self._assert(name, fact)
+            if not isinstance(state, dict):
+                raise RuleEngineError(f"the rules engine gave no state for ruleset {name}")
         if "exception" in state:
             raise RuleEngineError(f"a rule action failed in {name}: {state['exception']}")
         fired = {key[len(_FIRED) :] for key in state if key.startswith(_FIRED)}
         return [rule_id for rule_id in self._orders[name] if rule_id in fired]
+
+    def _assert(self, name: str, fact: Mapping[str, Any]) -> Any:
+        sid = str(next(self._sessions))
+        message = {**fact, "sid": sid, "kind": FACT_KIND}
+        try:
+            return self._host.assert_fact(name, message)
+        except MessageNotHandledException as exc:  # `_evaluated` matches every fact
+            raise RuleEngineError(f"ruleset {name} did not take the fact") from exc
+        finally:
+            self._host.delete_state(name, sid)
 
     def close(self) -> None:
         """Refuse further calls. The thread stays: it is the process's, shared by every engine."""
