@@ -52,7 +52,7 @@ clean:
 ## feeds against a bare FastAPI endpoint (SQLite and PostgreSQL), and `triage load` of 100,000
 ## records, the MASH worker's pages on the seed-7 city, and a back-test of the absent switch over
 ## a five-year national history of 1,000,000 notifications on every core (wall time, peak
-## memory, per-core rate against the bare engine; the history is made once, about 30 minutes,
+## memory, per-core rate against the bare engine; the history is made once, 45 minutes here,
 ## and kept in var/bench/); prints the figures (var/bench/*.json).
 bench: $(STAMP)
 	$(BIN)/python bench/vetting.py
