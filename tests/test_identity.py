@@ -217,3 +217,31 @@ def test_the_same_name_and_birthday_with_two_council_ids_is_asked_not_merged(
     assert first != second
     [match] = open_matches(database)
     assert "different council ids" in match.reason
+
+
+@pytest.mark.postgres
+def test_two_stores_sharing_a_database_never_wait_on_each_others_identity_locks(
+    postgres_template: str | None,
+) -> None:
+    """Intake's advisory locks are the whole database's; each store's are its own."""
+    from conftest import postgres_schema
+    from triage.identity.directory import Directory
+    from triage.notification import Notification
+    from triage.settings import get_settings
+    from triage.store import create_database
+
+    child = Notification.model_validate(notification()).child
+    with (
+        postgres_schema(restore=postgres_template) as one,
+        postgres_schema(restore=postgres_template) as other,
+    ):
+        first = create_database(get_settings(database_url=one))
+        second = create_database(get_settings(database_url=other))
+        try:
+            with first.transaction() as holding:
+                Directory(holding).lock([child])
+                with second.transaction() as session:  # waits past its timeout if shared
+                    Directory(session).lock([child])
+        finally:
+            first.dispose()
+            second.dispose()
