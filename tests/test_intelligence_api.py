@@ -100,6 +100,10 @@ def test_bad_parameters_and_ids_are_problems_naming_the_field(
         f"{PLACES}/{BUS_REF}/status", json={"status": "none", "note": "x" * 2001}, headers=chair
     )
     assert _problem_fields(long) == ["note"]
+    nul = client.post(
+        f"{PLACES}/{BUS_REF}/status", json={"status": "none", "note": "late\x00"}, headers=chair
+    )
+    assert nul.status_code == 422 and _problem_fields(nul) == ["note"]
 
 
 def test_an_analyst_sees_districts_only_and_never_a_name_or_a_count_under_5(

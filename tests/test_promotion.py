@@ -197,6 +197,11 @@ def test_a_promotion_through_the_api_decides_new_arrivals_by_the_new_version_and
         ).status_code
         == 403
     )
+    for field in ("asked_by", "equality_note", "candidate"):  # no store takes a NUL
+        nul = {**body, field: "pr\x00iya"}
+        refused = client.post("/api/v1/rulesets/promotions", json=nul, headers=headers["admin"])
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
+        assert "NUL" in refused.json()["errors"][0]["problem"]
     alone = {**body, "asked_by": "chris"}
     refused = client.post("/api/v1/rulesets/promotions", json=alone, headers=headers["admin"])
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "approved_by"

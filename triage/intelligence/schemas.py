@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.http.schemas import REF, WHEN, example
 from triage.intelligence.hotspots import Order
+from triage.notification.fields import Words
 
 ShownAs = Literal["places", "districts"]
 PLACE_REF = r"^[0-9a-f]{16}$"
@@ -177,7 +178,7 @@ class StatusRequest(BaseModel):
         description="known_hotspot counts as the indicator known_hotspot for a child police "
         "last saw or found there from now on; none stops it"
     )
-    note: str | None = Field(default=None, max_length=2000)
+    note: Words | None = Field(default=None, max_length=2000)
 
 
 class EvidenceOut(BaseModel):

@@ -152,3 +152,15 @@ def control_problem(text: str) -> str | None:
         return None
     what = "a NUL character" if bad == "\x00" else f"a control character (U+{ord(bad):04X})"
     return f"contains {what}; remove it"
+
+
+def _without_controls(text: str) -> str:
+    if (problem := control_problem(text)) is not None:
+        raise ValueError(problem)
+    return text
+
+
+# A person's words in a request: refused (422, the field named) if they hold a NUL or another
+# control character, before anything reaches a store that cannot keep them.
+Words = Annotated[str, AfterValidator(_without_controls)]
+

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from triage.http.schemas import WHEN, example
+from triage.notification.fields import Words
 from triage.rulesets.history import Entry, History
 from triage.rulesets.service import MAX_TEXT, Made
 
@@ -21,16 +22,16 @@ class PromotionAsked(BaseModel):
         candidate="/srv/triage/rules-candidate", asked_by="priya", equality_note=_NOTE
     )
 
-    candidate: str = Field(
+    candidate: Words = Field(
         min_length=1,
         max_length=1000,
         description="The candidate rules folder on the service's machine (a copy of the live "
         "rules, edited); it must pass every rule's golden examples",
     )
-    asked_by: str = Field(
+    asked_by: Words = Field(
         min_length=1, max_length=100, description="The analyst or admin who asks (not you)"
     )
-    equality_note: str = Field(
+    equality_note: Words = Field(
         min_length=1, max_length=MAX_TEXT, description="The equality impact note it is judged on"
     )
 
@@ -38,10 +39,10 @@ class PromotionAsked(BaseModel):
 class RollbackAsked(BaseModel):
     model_config = example(asked_by="priya", reason="R22 sends too many to a strategy meeting")
 
-    asked_by: str = Field(
+    asked_by: Words = Field(
         min_length=1, max_length=100, description="The analyst or admin who asks (not you)"
     )
-    reason: str = Field(min_length=1, max_length=MAX_TEXT, description="Why it is rolled back")
+    reason: Words = Field(min_length=1, max_length=MAX_TEXT, description="Why it is rolled back")
 
 
 _ENTRY = {
