@@ -167,8 +167,14 @@ def test_the_wheel_ships_the_pages_and_the_migrations(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    templates = {p.name for p in (PACKAGE / "http" / "templates").glob("*.html")}
-    assert {f"triage/http/templates/{t}" for t in templates} <= names
+    # Every file of the package's folder that is not Python source (templates, styles, data
+    # such as the reconciliation's tolerances), as well as every migration.
+    data = {
+        p.relative_to(PACKAGE.parent).as_posix()
+        for p in PACKAGE.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
+    assert data <= names, sorted(data - names)
     assert "triage/http/static/app.css" in names
     versions = {p.name for p in (PACKAGE / "store" / "migrations" / "versions").glob("*.py")}
     assert {f"triage/store/migrations/versions/{v}" for v in versions} <= names
