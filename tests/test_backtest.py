@@ -390,3 +390,11 @@ def test_a_sooner_strategy_discussion_is_replayed_as_time_passes(
     assert "Strategy discussion within 0 h" in diff["candidate_deadlines"][0]
     totals = result.workload_totals.set_index("action")["change"].to_dict()
     assert totals == {"Strategy discussion": 1, "Return home interview": 0}
+
+
+def test_a_back_test_of_an_empty_store_reports_no_decisions(
+    database: Database, vetter: Vetter, rules_dir: Path, tmp_path: Path, engine: RuleEngine
+) -> None:
+    result = _run(database, vetter, _switched(rules_dir, tmp_path, engine))
+    assert result.summary["decisions"] == 0 and result.summary["decisions_that_differ"] == 0
+    assert int(result.transitions.to_numpy().sum()) == 0
