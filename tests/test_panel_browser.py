@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 from test_browser import _accessible, _sign_in, browser, serving  # noqa: F401
@@ -129,11 +130,11 @@ def test_a_chair_builds_a_meeting_records_a_decision_and_an_action_and_downloads
     page.get_by_label("Date").fill(soon)
     page.get_by_label("Time").fill("10:00")
     page.get_by_role("button", name="Create the meeting").click()
-    assert page.get_by_text("Meeting created.").is_visible()
+    expect(page.get_by_text("Meeting created.")).to_be_visible()  # waits for the next page
     choice = page.locator("#add-child-child_id option", has_text="Maya Brooks").inner_text()
     page.get_by_label("Child (from the panel's list, highest first)").select_option(label=choice)
     page.get_by_role("button", name="Add the child").click()
-    assert page.get_by_text("Added to the agenda.").is_visible()
+    expect(page.get_by_text("Added to the agenda.")).to_be_visible()
     _accessible(page)
 
     page.get_by_role("link", name="What changed for Maya Brooks since the last panel").click()
@@ -147,7 +148,7 @@ def test_a_chair_builds_a_meeting_records_a_decision_and_an_action_and_downloads
     page.get_by_label("Escalate: strategy discussion").check()
     page.get_by_label("What the panel decided").fill("Strategy discussion this week")
     page.get_by_role("button", name="Record the decision").click()
-    assert page.get_by_text("Decision recorded.").is_visible()
+    expect(page.get_by_text("Decision recorded.")).to_be_visible()
     page.get_by_text("Add an action").click()
     page.get_by_label("What is to be done").fill("Disruption visit to the flat")
     page.get_by_label("Owner's agency").fill("West Midlands Police")
@@ -155,7 +156,7 @@ def test_a_chair_builds_a_meeting_records_a_decision_and_an_action_and_downloads
     page.get_by_label("Due").fill(soon)
     page.get_by_label("Share with partners").check()
     page.get_by_role("button", name="Add the action").click()
-    assert page.get_by_text("Action added.").is_visible()
+    expect(page.get_by_text("Action added.")).to_be_visible()
     shared = page.get_by_role("cell", name="Disruption visit to the flat Shared with partners")
     assert shared.is_visible()
     _accessible(page)
