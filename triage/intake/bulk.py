@@ -39,7 +39,7 @@ from triage.notification import Notification, RawRecord, parse_notification
 from triage.store import Database
 from triage.store.ids import Ids
 from triage.store.tables import DecisionRecord, EpisodeRecord, NotificationVersion
-from triage.vetting.group import Target, vet_group
+from triage.vetting.group import Target, vet_many
 from triage.vetting.service import Vetter
 
 log = logging.getLogger(__name__)
@@ -252,4 +252,4 @@ def _decide_all(
 ) -> list[VettedDecision]:
     """Each new version's decision as of when police sent it, from one history read."""
     targets = [Target(n, v.episode.child_id, v.episode_id, v.sent_at) for v, n in planned]
-    return vet_group(session, vetter, targets, owner=directory.owner)
+    return vet_many(session, vetter, targets, owner=directory.owner)

@@ -20,11 +20,19 @@ from sqlalchemy.orm import Session
 from triage.decisions.models import VettedDecision
 from triage.history.features import exploited_as_known
 from triage.history.rows import features_for_targets
-from triage.history.store import disclosed_by, disclosures_of, exploitation_versions, history_rows
+from triage.history.store import (
+    disclosed_by,
+    disclosures_of,
+    edges_frame,
+    episodes_frame,
+    exploitation_versions,
+    history_rows,
+)
 from triage.identity.directory import identifiers_of
 from triage.intelligence.facts import HotspotIndex
 from triage.notification import Notification
 from triage.vetting.assemble import assemble
+from triage.vetting.batch import Exploited, decide_prepared, prepare_from
 from triage.vetting.facts import build_fact, suggestions
 from triage.vetting.service import Vetter
 
@@ -39,6 +47,48 @@ class Target:
     child_id: int
     episode_id: int
     moment: datetime
+
+
+ROWS_UP_TO = 64  # targets; a larger group is vetted from frames (pandas), cheaper per row
+
+
+def vet_many(
+    session: Session, vetter: Vetter, targets: Sequence[Target], *, owner: Owner
+) -> list[VettedDecision]:
+    """`vet_group`'s decisions for any number of targets, each as of when police sent it: a
+    few from rows in hand, a file's chunk from the batch path's frames (the same history,
+    disclosures and hotspots; tests hold both to the service path)."""
+    if len(targets) <= ROWS_UP_TO:
+        return vet_group(session, vetter, targets, owner=owner)
+    children = {t.child_id for t in targets}
+    disclosed = disclosures_of(session, children)
+
+    def companions_of(n: Notification) -> set[int]:
+        return {
+            holder
+            for companion in n.episode.companions
+            for kind, value in identifiers_of(companion)
+            if (holder := owner(kind, value)) is not None
+        }
+
+    def exploited_among(linked: set[int]) -> Exploited:
+        found: Exploited = defaultdict(list)
+        for row in exploitation_versions(session, linked):
+            found[row[0]].append(row)
+        return found
+
+    prepared = prepare_from(
+        [t.notification for t in targets],
+        [(t.child_id, t.episode_id) for t in targets],
+        vetter,
+        episodes=episodes_frame(session, children),
+        edges=edges_frame(session, children),
+        companions_of=companions_of,
+        exploited_among=exploited_among,
+        disclosed_of=lambda child, moment: disclosed_by(disclosed.get(child, []), moment),
+        hotspot_of=HotspotIndex.load(session).of,
+    )
+    return decide_prepared(prepared, vetter)
 
 
 def vet_group(
