@@ -20,13 +20,20 @@ if TYPE_CHECKING:
     from triage.decisions import VettedDecision
 
 
+BULK_STATEMENT_SECONDS = 60.0
+
+
 @app.command()
 def load(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Load notifications from a JSON lines or CSV file of any size; each is vetted on arrival."""
     from triage.vetting import create_vetter
 
     settings = get_settings()
-    database = create_database(settings)
+    # A chunk's statements write hundreds of rows: a bulk load is given a minute per statement
+    # (at least), where a request is given 1.5 s to answer, so a busy server slows it but does
+    # not make it give up half-way (each record stays atomic either way).
+    bulk = max(settings.database_statement_seconds, BULK_STATEMENT_SECONDS)
+    database = create_database(settings.model_copy(update={"database_statement_seconds": bulk}))
     vetter = create_vetter(settings)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
     with Progress(*columns, TimeRemainingColumn(), console=console) as progress:
