@@ -742,3 +742,12 @@ def test_every_missing_record_answers_the_same_not_found(client: TestClient, hea
             "not-found",
             "Not found",
         )
+
+
+def test_an_audit_filter_holding_a_nul_is_refused_naming_the_parameter(
+    client: TestClient, headers: H
+) -> None:
+    for name in ("action", "username", "record_type"):
+        refused = client.get("/api/v1/audit", params={name: "view\x00"}, headers=headers["admin"])
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == name

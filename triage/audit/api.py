@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from triage.accounts.roles import Role
@@ -17,6 +17,8 @@ from triage.store.tables import UserRecord
 
 router = APIRouter(tags=["audit"])
 AUDIT = allow(Role.ADMIN)
+# A filter's words: no control character (no store takes a NUL), refused naming the parameter.
+Filter = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00-\x1f]*$")]
 
 
 @router.get("/audit", response_model=Page[AuditEvent], responses=problem_responses(401, 403, 422))
@@ -24,9 +26,9 @@ def read_audit(
     session: SessionDep,
     paging: PagingDep,
     user: Annotated[UserRecord, Depends(AUDIT)],
-    action: str | None = None,
-    username: str | None = None,
-    record_type: str | None = None,
+    action: Filter = None,
+    username: Filter = None,
+    record_type: Filter = None,
 ) -> Page[AuditEvent]:
     """The audit trail, newest first, filtered by action, user or kind of record."""
     rows, total = audit.page_of_events(

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from triage.http.schemas import REF, WHEN, example
+from triage.notification.fields import Words
 from triage.panels.meetings import ActionStatus, ItemKind, Outcome, Panel
 
 
@@ -64,7 +65,7 @@ class MeetingRequest(BaseModel):
     )
 
     panel: Panel = Field(description="city (the city panel) or mase (an area's MASE panel)")
-    area: str | None = Field(default=None, max_length=120, description="For a MASE panel")
+    area: Words | None = Field(default=None, max_length=120, description="For a MASE panel")
     meets_at: AwareDatetime = Field(description="When the panel meets (with its time zone)")
 
 
@@ -77,8 +78,8 @@ class AgendaItemRequest(BaseModel):
 
     kind: ItemKind
     child_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="A child")
-    description: str | None = Field(default=None, max_length=2000)
-    postcode: str | None = Field(default=None, max_length=10, description="A location's")
+    description: Words | None = Field(default=None, max_length=2000)
+    postcode: Words | None = Field(default=None, max_length=10, description="A location's")
 
 
 class AttendanceRequest(BaseModel):
@@ -86,9 +87,9 @@ class AttendanceRequest(BaseModel):
         {"name": "Dev Sharma", "agency": "West Midlands Police", "role": "DS", "present": True}
     )
 
-    name: str = Field(min_length=1, max_length=100)
-    agency: str = Field(min_length=1, max_length=100)
-    role: str = Field(min_length=1, max_length=100)
+    name: Words = Field(min_length=1, max_length=100)
+    agency: Words = Field(min_length=1, max_length=100)
+    role: Words = Field(min_length=1, max_length=100)
     present: bool = Field(description="Present, or sent apologies")
 
 
@@ -98,7 +99,7 @@ class DecisionRequest(BaseModel):
     )
 
     outcome: Outcome
-    text: str = Field(min_length=1, max_length=4000, description="What the panel decided")
+    text: Words = Field(min_length=1, max_length=4000, description="What the panel decided")
 
 
 class ActionRequest(BaseModel):
@@ -112,9 +113,9 @@ class ActionRequest(BaseModel):
         }
     )
 
-    description: str = Field(min_length=1, max_length=2000)
-    owner_agency: str = Field(min_length=1, max_length=100)
-    owner_person: str = Field(min_length=1, max_length=100)
+    description: Words = Field(min_length=1, max_length=2000)
+    owner_agency: Words = Field(min_length=1, max_length=100)
+    owner_person: Words = Field(min_length=1, max_length=100)
     due_on: date
     share_with_partners: bool = Field(
         default=False,

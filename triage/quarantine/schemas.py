@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from triage.http.problems import FieldProblem
 from triage.http.schemas import REF, WHEN, example
+from triage.notification.fields import Words
 from triage.quarantine.service import NOT_A_NOTIFICATION
 
 
@@ -67,6 +68,6 @@ class DismissRequest(BaseModel):
         description="Why this is not a notification: "
         + "; ".join(f"`{code}`: {words}" for code, words in NOT_A_NOTIFICATION.items())
     )
-    note: str | None = Field(
+    note: Words | None = Field(
         default=None, max_length=4000, description="In words (needed for `other`)"
     )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from triage.analysis.backtest import Backtest
 from triage.http.schemas import WHEN, example
+from triage.notification.fields import Words
 from triage.shadow.tables import ShadowRun
 
 _VERSION = "31c33942a86f062c089cccf5a64ab53ecb35ac57f9b243822338dcfbb8701edb"
@@ -19,13 +20,13 @@ _VERSION = "31c33942a86f062c089cccf5a64ab53ecb35ac57f9b243822338dcfbb8701edb"
 class ShadowStart(BaseModel):
     model_config = example(candidate="/srv/triage/rules-candidate", model=None)
 
-    candidate: str = Field(
+    candidate: Words = Field(
         min_length=1,
         max_length=1000,
         description="The candidate rules folder on the service's machine (a copy of rules/, "
         "edited); it must pass every rule's golden examples",
     )
-    model: str | None = Field(
+    model: Words | None = Field(
         default=None,
         max_length=1000,
         description="A candidate model folder (default: the live model)",
