@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from triage.analysis.tally import SIDES
 from triage.casework.vocabulary import ACTION_WORDS
 
-SIDES = ("live", "candidate")
 COLUMNS = [
     "month",
     "team",

@@ -10,7 +10,7 @@ written in two batched statements, and it commits once. Each caller is answered 
 that commit, so an acknowledged record is stored, with its receipt and its audit entry.
 
 A group is all or nothing, and a group the store refuses is taken again one record at a time
-(`triage.intake.receipts.submit`: each in its own transaction with its retries), so one bad
+(`triage.intake.receipts.submit_record`: each in its own transaction with its retries), so one bad
 record is quarantined and never sinks the others. A group of one costs what a lone request
 did; nobody waits for a group to fill
 (only, for a few milliseconds, for the callers just answered to send again).

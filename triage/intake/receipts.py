@@ -17,7 +17,6 @@ from triage.errors import RecordNotFound
 from triage.intake.loader import ingest, replay
 from triage.intake.service import Receipt
 from triage.notification import RawRecord
-from triage.notification.reader import raw_from_bytes
 from triage.store import Database, count
 from triage.store.ids import Ids
 from triage.store.tables import SubmissionReceipt, UserRecord
@@ -95,21 +94,6 @@ def keep_many(
     return ids
 
 
-def submit(
-    database: Database,
-    data: bytes,
-    *,
-    by: UserRecord,
-    position: int,
-    clock: Callable[[], datetime],
-    vetter: Vetter,
-) -> tuple[Receipt, SubmissionReceipt]:
-    """Take one record (its bytes, as they arrived) from a feed; its receipt and audit entry
-    commit with it."""
-    raw = raw_from_bytes(data, source=source_of(by), position=position)
-    return submit_record(database, raw, by=by, clock=clock, vetter=vetter)
-
-
 def source_of(by: UserRecord) -> str:
     """Where a feed's records are said to come from (in quarantine)."""
     return f"api:{by.username}"
@@ -123,7 +107,8 @@ def submit_record(
     clock: Callable[[], datetime],
     vetter: Vetter,
 ) -> tuple[Receipt, SubmissionReceipt]:
-    """`submit` for a record already read: in its own transaction, with its retries."""
+    """Take one record from a feed, in its own transaction with its retries; its receipt and
+    audit entry commit with it."""
     written: list[SubmissionReceipt] = []
 
     def after(session: Session, receipt: Receipt) -> None:

@@ -29,6 +29,7 @@ from triage.intelligence.views import (
     places_view,
 )
 from triage.panels.ranking import load_weights
+from triage.reports.service import area_teams
 from triage.store.tables import UserRecord
 
 router = APIRouter(prefix="/intelligence", tags=["intelligence"])
@@ -48,7 +49,7 @@ PlaceRef = Annotated[
 
 def teams(svc: Services) -> set[str]:
     """The area teams, as the routing table (`rules/data/teams.csv`) names them."""
-    return set(svc.vetter.rulebook.current.teams.values())
+    return set(area_teams(svc.vetter.rulebook.current.teams))
 
 
 @router.get("/places", response_model=schemas.PlacesOut, responses=problem_responses(401, 403, 422))

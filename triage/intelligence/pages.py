@@ -35,6 +35,7 @@ from triage.intelligence.views import (
 )
 from triage.panels.meetings import page_of_meetings, panel_name
 from triage.panels.ranking import load_weights
+from triage.reports.service import area_teams
 from triage.store.tables import UserRecord
 
 router = APIRouter(include_in_schema=False)
@@ -60,7 +61,7 @@ COLUMN_WORDS = {
 
 
 def _teams(request: Request) -> list[str]:
-    return sorted(set(services(request).vetter.rulebook.current.teams.values()))
+    return sorted(area_teams(services(request).vetter.rulebook.current.teams))
 
 
 def _order(order: str) -> Order:

@@ -61,11 +61,13 @@ def listed(
     *,
     status: Status | None = None,
     reason: Reason | None = None,
+    rows: list[Discrepancy] | None = None,
 ) -> list[Listed]:
-    """The run's discrepancies as they stand: the unexplained first, then by start."""
+    """The run's discrepancies as they stand: the unexplained first, then by start (from its
+    `rows` if they have been read already)."""
     states = _states(session, run.month)
     out = []
-    for row in rows_of(session, run):
+    for row in rows_of(session, run) if rows is None else rows:
         state = states.get(row.episode_key)
         item = Listed(
             row,

@@ -65,9 +65,10 @@ def reconciliation_page(
     run = runs.reconcile(
         session, chosen, by=user, now=now, home_authority=svc.settings.home_authority
     )
-    items = listing.listed(session, run, status=wanted)
+    rows = runs.rows_of(session, run)  # read once for the list and the table
+    items = listing.listed(session, run, status=wanted, rows=rows)
     shown = items[(page - 1) * PER_PAGE : page * PER_PAGE]
-    summary = runs.summary_of(session, run)
+    summary = runs.summary_of(session, run, rows)
     counts = [(LABELS[s], summary.per_source[s]) for s in runs.SOURCES]
     counts += [("Agreed by all", summary.agreed), ("Differences", summary.differences)]
     return render(

@@ -199,11 +199,13 @@ def rows_of(session: Session, run: ReconciliationRun) -> list[Discrepancy]:
     )
 
 
-def summary_of(session: Session, run: ReconciliationRun) -> Summary:
-    """The run's table (see `Summary`)."""
+def summary_of(
+    session: Session, run: ReconciliationRun, rows: list[Discrepancy] | None = None
+) -> Summary:
+    """The run's table (see `Summary`), from its `rows` if they have been read already."""
     tally: Counter[str] = Counter()
     held: Counter[tuple[str, str]] = Counter()
-    for row in rows_of(session, run):
+    for row in rows_of(session, run) if rows is None else rows:
         tally[row.reason] += 1
         for source in row.held:
             held[row.reason, source] += 1
