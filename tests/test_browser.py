@@ -251,12 +251,19 @@ def test_the_api_documentation_works_without_the_internet(browser: Any, service:
     assert outside == []
 
 
+def _follow(page: Any, control: Any) -> None:
+    """Click a link or button and wait for the page it opens to load: measured mid-way
+    through the navigation, there is no document to measure (seen in CI)."""
+    with page.expect_navigation(wait_until="load"):
+        control.click()
+
+
 def test_a_worker_finds_a_child_by_name_on_a_phone(browser: Any, service: str) -> None:
     page = browser.new_context(viewport={"width": 320, "height": 800}).new_page()
     _sign_in(page, service, "sam")
     page.get_by_role("link", name="Find a child").click()
     page.get_by_label("Police reference, name, or council child id").fill("maya BROOKS")
-    page.get_by_role("button", name="Search").click()
+    _follow(page, page.get_by_role("button", name="Search"))
     assert "1 child found" in page.content()
     wide = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -380,7 +387,7 @@ def test_a_child_still_missing_tops_the_queue_and_every_casework_page_fits_a_pho
     assert "Remi Osei" in first.inner_text() and "still missing" in first.inner_text().lower()
     for link in ("WEB-AWAY", "Remi Osei"):  # the notification, then the child
         page.goto(f"{service}/queue")
-        page.locator("table tbody tr").first.get_by_role("link", name=link).first.click()
+        _follow(page, page.locator("table tbody tr").first.get_by_role("link", name=link).first)
         wide = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
