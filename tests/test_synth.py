@@ -4,6 +4,7 @@ where real notifications are messy, with a hidden truth that measures the servic
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -291,6 +292,42 @@ def test_some_notifications_are_resent_unchanged(city: SyntheticCity) -> None:
     texts = collections.Counter(json.dumps(r, sort_keys=True) for r in city.records)
     resent = sum(count - 1 for count in texts.values())
     assert 0.002 * len(city.records) < resent < 0.03 * len(city.records)
+
+
+def test_a_few_episodes_are_called_in_twice_under_two_references(city: SyntheticCity) -> None:
+    truth = _truth_of(city)
+    seconds = {t.police_reference: t for t in city.truth if t.duplicate_of}
+    episodes = [t for t in city.truth if not t.duplicate_of]
+    assert 0.007 * len(episodes) < len(seconds) < 0.013 * len(episodes)
+    latest = _latest(city)
+    for reference, second in seconds.items():
+        first = truth[second.duplicate_of]
+        assert reference != first.police_reference and not first.duplicate_of
+        # The same episode's truth: one child, one risk, one outcome.
+        assert (second.child_key, second.true_risk, second.outcome) == (
+            first.child_key, first.true_risk, first.outcome,
+        )  # fmt: skip
+        a, b = latest[first.police_reference], latest[reference]
+        after = _moment(b["episode"]["reported_at"]) - _moment(a["episode"]["reported_at"])
+        assert 0.5 <= after.total_seconds() / 3600 <= 2.5
+        later = _moment(b["episode"]["last_seen_at"]) - _moment(a["episode"]["last_seen_at"])
+        assert 0 < later.total_seconds() / 3600 < 1  # within the match's duplicate_call_hours
+        assert b["episode"]["returned_at"] == a["episode"]["returned_at"]
+        assert b["episode"]["circumstances"] == a["episode"]["circumstances"]
+    same_person = [
+        latest[r]["child"] == latest[t.duplicate_of]["child"]
+        for r, t in seconds.items()
+        if latest[r]["force"] == latest[t.duplicate_of]["force"]
+    ]
+    assert same_person and all(same_person)
+    # Calibration counts each episode once: a second call is not another episode.
+    with_seconds = {r.figure: r.generated for r in calibrate(city)}
+    without = dataclasses.replace(
+        city,
+        records=[r for r in city.records if r.get("police_reference") not in seconds],
+        truth=episodes,
+    )
+    assert {r.figure: r.generated for r in calibrate(without)} == with_seconds
 
 
 def test_records_arrive_in_order_sent_and_inside_the_window(city: SyntheticCity) -> None:

@@ -7,9 +7,11 @@ and a reason code for every episode the sources do not count alike.
 Pure: records in, matched episodes out (the service reads them from the store). Two records are
 of one child when they share a local child id, or a folded name and the date of birth; of one
 episode when their starts are within `start_hours`. Pairs are taken closest first, one record of
-each source per episode. A record left over is then tried against the others by a near identity
-(a typo in a name, day and month of birth swapped): such a pair is never a match, it is the
-reason the two differ ("identity not matched"), as a possible match is never merged silently.
+each source per episode; a police call repeating an earlier one (`duplicate_call_hours`) is
+paired last, as the extracts hold such an episode once, as the first call's. A record left over
+is then tried against the others by a near identity (a typo in a name, day and month of birth
+swapped): such a pair is never a match, it is the reason the two differ ("identity not
+matched"), as a possible match is never merged silently.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class Episode:
 
     records: dict[Source, Recorded]
     near: bool = False  # two of its records are only nearly the same child
-    duplicate_call: bool = False  # police sent two references for it (this is one of them)
+    duplicate_call: bool = False  # a later police reference about an episode police called in
 
     @property
     def key(self) -> str:
@@ -128,9 +130,12 @@ def match(records: Iterable[Recorded], tolerances: Tolerances) -> list[Episode]:
     episodes = [Episode({Source.POLICE: r}) for r in police]
     _mark_duplicate_calls(episodes, tolerances)
     window = tolerances.start_hours * HOUR
+    first_calls = [e for e in episodes if not e.duplicate_call]
+    later_calls = [e for e in episodes if e.duplicate_call]
     leftovers: dict[Source, list[Recorded]] = {}
     for source in (Source.CASE_RECORD, Source.FOSTERING):
-        leftovers[source] = _pair(episodes, by_source[source], source, window)
+        left = _pair(first_calls, by_source[source], source, window)
+        leftovers[source] = _pair(later_calls, left, source, window)
     case_alone = [Episode({Source.CASE_RECORD: r}) for r in leftovers[Source.CASE_RECORD]]
     fostering_left = _pair(case_alone, leftovers[Source.FOSTERING], Source.FOSTERING, window)
     episodes += case_alone
@@ -246,7 +251,8 @@ def _same_child_as(episode: Episode, record: Recorded) -> bool:
 
 def _mark_duplicate_calls(episodes: list[Episode], tolerances: Tolerances) -> None:
     """Two police references for one child starting within `duplicate_call_hours` (or one
-    starting before the other ended) are two calls about one episode: both are marked."""
+    starting before the other ended) are two calls about one episode: the later is marked.
+    (The first is the episode, and differs from the extracts for its own reasons, if any.)"""
     by_child: dict[str, list[Episode]] = defaultdict(list)
     for e in episodes:
         by_child[e.records[Source.POLICE].child].append(e)
@@ -256,7 +262,7 @@ def _mark_duplicate_calls(episodes: list[Episode], tolerances: Tolerances) -> No
             a, b = first.records[Source.POLICE], second.records[Source.POLICE]
             overlaps = a.ended is not None and b.started < a.ended
             if b.started - a.started <= near or overlaps:
-                first.duplicate_call = second.duplicate_call = True
+                second.duplicate_call = True
 
 
 def _mark_near_identities(episodes: list[Episode], tolerances: Tolerances) -> None:

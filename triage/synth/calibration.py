@@ -114,8 +114,9 @@ def calibrate(city: SyntheticCity) -> list[CalibrationRow]:
 
 
 def _episodes(city: SyntheticCity) -> list[_Episode]:
-    """Each valid episode once, from its latest notification, in order of last seen."""
-    truth = {t.police_reference: t for t in city.truth if not t.invalid}
+    """Each valid episode once, from its latest notification, in order of last seen (a second
+    police call about an episode is not another episode)."""
+    truth = {t.police_reference: t for t in city.truth if not t.invalid and not t.duplicate_of}
     here = {
         c.child_key
         for c in city.children

@@ -3,7 +3,7 @@ them, and the hidden truth those notifications only partly show.
 
     city = generate_city(months=12, seed=7)
     city.records   # payloads in the order they reached the council
-    city.truth     # one EpisodeTruth per episode: true child, true risk, outcome
+    city.truth     # one EpisodeTruth per police reference: true child, true risk, outcome
     city.children  # one ChildTruth per true child
 
 Same arguments, same city: all randomness comes from `numpy.random.default_rng(seed)`, split
@@ -12,7 +12,7 @@ into one stream per stage so that changing how one stage draws leaves the others
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,12 +20,13 @@ import numpy as np
 
 from triage.notification.vocabulary import EXPLOITATION_INDICATORS
 from triage.synth import narrative, places
+from triage.synth.calls import second_calls
 from triage.synth.clock import DAY, Clock, months_after
 from triage.synth.episodes import Timeline, schedule
 from triage.synth.indicators import Ticks, tick
 from triage.synth.mess import Registry, recorded_children, register
 from triage.synth.population import BURN_IN_DAYS, YEAR_DAYS, Population, populate
-from triage.synth.records import EpisodeText, Recorded, Sending, compose
+from triage.synth.records import EpisodeText, Outbox, Recorded, Sending, compose
 from triage.synth.reporting import Reports, report
 from triage.synth.risk import Risk, assess, days_since_previous, earlier_flagged
 
@@ -37,13 +38,16 @@ LOOKED_AFTER_POPULATION = 1_900
 
 @dataclass(frozen=True)
 class EpisodeTruth:
-    """What really happened in one episode (never loaded into the service).
+    """What really happened in the episode one police reference is about (never loaded into
+    the service).
 
     `true_risk` is the probability of the outcome given everything knowable about the episode,
     the child's hidden state included and the episode's own luck averaged out; `outcome` is
     "serious harm or exploitation confirmed within 90 days", drawn from it.
     `invalid` marks an episode whose one notification was deliberately broken; `broken_field`
-    names the field, as the contract's reader would.
+    names the field, as the contract's reader would. `duplicate_of` marks a second police call
+    about an episode: it names the first call's reference, whose truth (child, risk, outcome)
+    it repeats. Whatever counts episodes or their outcomes counts only the rows without it.
     """
 
     police_reference: str
@@ -54,6 +58,7 @@ class EpisodeTruth:
     looked_after: bool
     invalid: bool
     broken_field: str | None = None
+    duplicate_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,8 @@ def generate_city(
     """
     if months < 1 or scale <= 0 or not 0 <= invalid_rate < 0.5:
         raise ValueError("months must be >= 1, scale > 0 and invalid_rate in [0, 0.5)")
-    streams = np.random.default_rng(seed).spawn(8)
+    # A stage added later takes the next stream: the earlier stages draw as they did before.
+    streams = np.random.default_rng(seed).spawn(9)
     window_days = (months_after(start, months) - start).days
     clock = Clock.covering(start, -BURN_IN_DAYS - 2, window_days + 62)
     window = (clock.epoch_of_start, int(clock.midnight(np.array([window_days]))[0]))
@@ -175,12 +181,21 @@ def generate_city(
         text=text,
         window_end=window[1],
         invalid_rate=invalid_rate,
+        second=second_calls(
+            streams[8],
+            reports,
+            last_seen=timeline.last_seen[reports.episode],
+            child=child,
+            children=child_parts,
+            registry=registry,
+            population=population,
+        ),
     )
 
     keys = _child_keys(child)
     return SyntheticCity(
         records=outbox.records,
-        truth=_episode_truths(reports, child, keys, population, risk, outbox.broken_field),
+        truth=_episode_truths(reports, child, keys, population, risk, outbox),
         children=_children(population, registry, keys),
         looked_after_population=round(LOOKED_AFTER_POPULATION * scale),
         start=start,
@@ -197,8 +212,10 @@ def _episode_truths(
     keys: dict[int, str],
     population: Population,
     risk: Risk,
-    broken_field: dict[int, str],
+    outbox: Outbox,
 ) -> list[EpisodeTruth]:
+    """One truth per episode, in order of its first notification, each followed by its second
+    calls' (the same truth under their references)."""
     columns = zip(
         reports.reference,
         child.tolist(),
@@ -208,7 +225,8 @@ def _episode_truths(
         population.looked_after[child].tolist(),
         strict=True,
     )
-    return [
+    broken, seconds = outbox.broken_field, outbox.second_calls
+    out = [
         EpisodeTruth(
             police_reference=reference,
             child_key=keys[c],
@@ -216,11 +234,18 @@ def _episode_truths(
             outcome=outcome,
             exploitation=exploitation,
             looked_after=looked_after,
-            invalid=i in broken_field,
-            broken_field=broken_field.get(i),
+            invalid=i in broken,
+            broken_field=broken.get(i),
         )
         for i, (reference, c, true_risk, outcome, exploitation, looked_after) in enumerate(columns)
     ]
+    for i in sorted(seconds, reverse=True):  # from the end, so positions still hold
+        first = out[i]
+        out[i + 1 : i + 1] = [
+            replace(first, police_reference=second, duplicate_of=first.police_reference)
+            for second in seconds[i]
+        ]
+    return out
 
 
 def _text(

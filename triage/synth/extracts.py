@@ -12,9 +12,11 @@ an absence, recorded as missing or not at all; some short episodes (under a day)
 recorded; a few lost for no reason anyone could give; some recorded as "away" (from placement
 without authorisation) not missing; times written hours off (the time someone noticed),
 sometimes into another month. It also holds care leavers' episodes past 18, which police never
-notify as a child's. The fostering service records its foster children's episodes the same way,
-more loosely: more short episodes missed, more "away", its own ids (the council's id often
-blank) and names typed by hand. Reasons use the codes of `triage.reconciliation.reasons`.
+notify as a child's. An episode police were called about twice (`triage.synth.calls`) is held
+once, as the first call's: the second call's reference is a duplicate police call. The
+fostering service records its foster children's episodes the same way, more loosely: more short
+episodes missed, more "away", its own ids (the council's id often blank) and names typed by
+hand. Reasons use the codes of `triage.reconciliation.reasons`.
 Deterministic: the city's seed draws every divergence.
 """
 
@@ -69,6 +71,7 @@ class _Police:
     ended: datetime | None
     placed_elsewhere: bool
     known: tuple[frozenset[str], frozenset[str]]  # local ids and name|dob keys police gave
+    duplicate_of: str | None  # a second call's: the first call's reference
 
 
 def extract(city: SyntheticCity) -> Extracts:
@@ -77,8 +80,14 @@ def extract(city: SyntheticCity) -> Extracts:
     episodes = _police_episodes(city)
     out = Extracts([], [], [])
     for episode in episodes:
+        fostered = episode.child.looked_after and episode.child.placement_type == "foster_care"
+        if episode.duplicate_of:
+            # Both sources hold the episode once (the first call's): this call is a difference.
+            for source in ("case-record", "fostering") if fostered else ("case-record",):
+                _truth(out, source, "", episode.reference, "duplicate_police_call")
+            continue
         _case_record(rng, episode, out)
-        if episode.child.looked_after and episode.child.placement_type == "foster_care":
+        if fostered:
             _fostering(rng, episode, out)
     _care_leavers(rng, city, out)
     return out
@@ -119,6 +128,7 @@ def _police_episodes(city: SyntheticCity) -> list[_Police]:
                 and bool(authority)
                 and authority_key(authority) != home,
                 known=(frozenset(ids[child.child_key]), frozenset(names[child.child_key])),
+                duplicate_of=truth[reference].duplicate_of,
             )
         )
     out.sort(key=lambda p: (p.started, p.reference))

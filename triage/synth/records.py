@@ -4,7 +4,8 @@ Every valid payload equals `Notification.model_dump(mode="json")` of itself: fie
 contract's order, UTC times with a `Z`, absent values as null. An episode is sent once, or
 twice (first while the child is missing, then an update with the same police reference once
 they are back); a few payloads are sent again unchanged, later (a resubmission), and a few are
-deliberately broken.
+deliberately broken. A few episodes are reported twice (`triage.synth.calls`): the second call's
+notifications are the first's, under its own reference, a little later.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from triage.notification.models import SCHEMA_VERSION
 from triage.synth.broken import KINDS, break_record
+from triage.synth.calls import SecondCalls
 from triage.synth.clock import HOUR, iso_utc
 from triage.synth.reporting import NO_TIME
 
@@ -64,6 +66,7 @@ class Outbox:
 
     records: list[dict[str, Any]]
     broken_field: dict[int, str]  # episode position -> dotted path of the broken field
+    second_calls: dict[int, list[str]]  # episode position -> its second calls' references
 
 
 # One payload on its way: (when it reaches the council, police reference, version, episode
@@ -79,8 +82,12 @@ def compose(
     text: EpisodeText,
     window_end: int,
     invalid_rate: float,
+    second: SecondCalls,
 ) -> Outbox:
-    """Every payload, sorted by when it reached the council (resubmissions arrive later)."""
+    """Every payload, sorted by when it reached the council (resubmissions arrive later).
+
+    A second call about a deliberately broken episode, or one that would reach the council
+    after the window, is not made."""
     outgoing, latest = _payloads(recorded, sending, text)
     single = np.flatnonzero(sending.open_sent == NO_TIME)
     count = min(len(single), round(invalid_rate * len(outgoing)))
@@ -90,8 +97,10 @@ def compose(
         for k, i in enumerate(broken.tolist())
     }
     outgoing += _resubmissions(rng, outgoing, latest, set(broken_field), window_end)
+    calls, made = _second_calls(outgoing, second, sending, set(broken_field), window_end)
+    outgoing += calls
     outgoing.sort(key=lambda item: item[:3])
-    return Outbox([item[4] for item in outgoing], broken_field)
+    return Outbox([item[4] for item in outgoing], broken_field, made)
 
 
 def _payloads(
@@ -153,6 +162,48 @@ def _resubmissions(
         if when + delay < window_end:
             copies.append((when + delay, reference, 2, i, copy.deepcopy(record)))
     return copies
+
+
+def _second_calls(
+    outgoing: list[_Outgoing],
+    second: SecondCalls,
+    sending: Sending,
+    broken: set[int],
+    window_end: int,
+) -> tuple[list[_Outgoing], dict[int, list[str]]]:
+    """Each second call's versions: its first call's, as many hours later as the second report
+    came, except an open version that would be sent after the child was back (the force knew
+    by then). Also, by first call, the references of the second calls made."""
+    versions: dict[int, list[_Outgoing]] = {i: [] for i in second.first.tolist()}
+    for item in outgoing:
+        if item[3] in versions and item[2] < 2:  # a resubmission is no version of its own
+            versions[item[3]].append(item)
+    reported, seen = iso_utc(second.reported), iso_utc(second.last_seen)
+    calls: list[_Outgoing] = []
+    made: dict[int, list[str]] = {}
+    for k, first in enumerate(second.first.tolist()):
+        if first in broken:
+            continue
+        late = int(second.reported[k] - sending.reported[first])
+        mine = []
+        for when, _, version, _, record in versions[first]:
+            when += late
+            still_open = record["episode"]["returned_at"] is None
+            if when >= window_end or (still_open and when >= sending.returned[first]):
+                continue
+            copied = copy.deepcopy(record)
+            copied.update(
+                police_reference=second.reference[k],
+                force=second.force[k],
+                sent_at=iso_utc(np.array([when]))[0],
+                child=dict(second.children[k]),
+            )
+            copied["episode"].update(reported_at=reported[k], last_seen_at=seen[k])
+            mine.append((when, second.reference[k], version, first, copied))
+        if mine:
+            calls += mine
+            made.setdefault(first, []).append(second.reference[k])
+    return calls, made
 
 
 def _episode(

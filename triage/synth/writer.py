@@ -2,7 +2,8 @@
 
     notifications.jsonl  one payload a line, keys sorted, in sending order
     notifications.csv    the same records as the contract's CSV (reader.CSV_COLUMNS)
-    truth.csv            one row per episode: the true child, true risk, outcome (never loaded
+    truth.csv            one row per police reference: the true child, true risk, outcome, and
+                         for a second police call the reference it repeats (never loaded
                          into the service; for measuring it)
     children.csv         one row per true child: the identity the council holds, every id
     case-record.csv      the case record system's extract (triage.synth.extracts)
